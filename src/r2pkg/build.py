@@ -1,0 +1,189 @@
+"""Build once, serve many: parse, validate and write an immutable build artefact.
+
+A build directory holds ``builds/<build-id>/`` folders and a ``current`` symlink. A build is
+written to a temporary folder and published by atomically replacing the symlink, so a failed build
+(syntax error, non-conforming data, inconsistency) leaves the last good build in place.
+
+Artefact files: ``dataset.nq`` (sorted N-Quads, blank nodes canonicalised with RDFC-1.0, so the same
+inputs give the same bytes), ``report.ttl`` (the SHACL validation report) and ``manifest.json``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from . import __version__
+from .errors import NoBuild, ValidationFailed
+from .namespaces import BASE
+from .paths import Resources
+from .sources import InputFile, input_files, parse_turtle
+from .validate import ValidationResult, load_shapes, validate
+
+DATASET_FILE = "dataset.nq"
+REPORT_FILE = "report.ttl"
+MANIFEST_FILE = "manifest.json"
+KEEP_BUILDS = 3
+
+
+@dataclass(frozen=True)
+class Build:
+    """A published build artefact."""
+
+    path: Path
+    manifest: dict
+
+    @property
+    def build_id(self) -> str:
+        return self.manifest["build_id"]
+
+    @property
+    def dataset_path(self) -> Path:
+        return self.path / DATASET_FILE
+
+    @property
+    def report_path(self) -> Path:
+        return self.path / REPORT_FILE
+
+
+@dataclass
+class Inputs:
+    files: list[InputFile]
+    graphs: dict[str, Graph]  # graph name -> parsed graph
+
+    def union(self, *, tbox: bool) -> Graph:
+        g = Graph()
+        for f in self.files:
+            if f.is_tbox == tbox:
+                g += self.graphs[f.name]
+        return g
+
+
+def load_inputs(res: Resources) -> Inputs:
+    """Parse every input file (raises on the first file that does not parse)."""
+    files = input_files(res)
+    return Inputs(files, {f.name: parse_turtle(f.path) for f in files})
+
+
+def check(res: Resources, inputs: Inputs | None = None, *, consistency: bool = True) -> ValidationResult:
+    """Validate the inputs without writing anything."""
+    inputs = inputs or load_inputs(res)
+    return validate(inputs.union(tbox=False), inputs.union(tbox=True), load_shapes(res.shapes),
+                    res.sources, consistency=consistency)
+
+
+def _nquads(inputs: Inputs) -> bytes:
+    ds = ox.Dataset()
+    for f in inputs.files:
+        g = ox.NamedNode(str(f.graph))
+        for q in ox.parse(path=str(f.path), format=ox.RdfFormat.TURTLE, base_iri=BASE,
+                          rename_blank_nodes=True):
+            ds.add(ox.Quad(q.subject, q.predicate, q.object, g))
+    if any(isinstance(t, ox.BlankNode) for q in ds for t in (q.subject, q.object)):
+        ds.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    text = ox.serialize(ds, format=ox.RdfFormat.N_QUADS).decode("utf-8")
+    lines = sorted(set(line for line in text.splitlines() if line))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build(res: Resources, *, consistency: bool = True) -> Build:
+    """Parse, validate and publish a new build; return it.
+
+    Raises:
+        RdfSyntaxError, DataError: an input does not parse.
+        ValidationFailed: SHACL violations, a passage that does not match its source, or an
+            OWL RL inconsistency. The previous build stays published.
+    """
+    t0 = time.perf_counter()
+    inputs = load_inputs(res)
+    result = check(res, inputs, consistency=consistency)
+    if not result.conforms:
+        c = result.counts()
+        raise ValidationFailed(f"the data does not conform ({c['Violation']} violations)\n{result.text()}",
+                               violations=c["Violation"])
+    nq = _nquads(inputs)
+    build_id = hashlib.sha256(nq).hexdigest()[:16]
+    counts = {f.name: len(inputs.graphs[f.name]) for f in inputs.files}
+    manifest = {
+        "build_id": build_id,
+        "r2pkg_version": __version__,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "duration_s": None,
+        "triples": sum(1 for _ in nq.splitlines()),
+        "graphs": {str(f.graph): counts[f.name] for f in inputs.files},
+        "inputs": [{"path": f.path.relative_to(res.root).as_posix(), "graph": str(f.graph),
+                    "sha256": _sha256(f.path), "triples": counts[f.name]} for f in inputs.files],
+        "sources": sorted(p.name for p in res.sources.glob("*.txt")),
+        "validation": {"conforms": result.conforms, **result.counts(),
+                       "consistency": "owlrl" if consistency else "skipped"},
+    }
+    res.build_dir.mkdir(parents=True, exist_ok=True)
+    builds = res.build_dir / "builds"
+    builds.mkdir(exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
+    try:
+        (tmp / DATASET_FILE).write_bytes(nq)
+        result.report.serialize(tmp / REPORT_FILE, format="turtle")
+        manifest["duration_s"] = round(time.perf_counter() - t0, 3)
+        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        final = builds / build_id
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _publish(res.build_dir, final)
+    _prune(builds, keep=final)
+    return Build(final, manifest)
+
+
+def _publish(build_dir: Path, final: Path) -> None:
+    link = build_dir / "current"
+    tmp_link = build_dir / f".current-{os.getpid()}"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    os.symlink(Path("builds") / final.name, tmp_link)
+    os.replace(tmp_link, link)
+
+
+def _prune(builds: Path, keep: Path) -> None:
+    done = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                  key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in done[KEEP_BUILDS:]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def current_build(build_dir: Path) -> Build:
+    """The published build in ``build_dir``.
+
+    Raises:
+        NoBuild: nothing has been built there yet.
+    """
+    link = build_dir / "current"
+    manifest = link / MANIFEST_FILE
+    if not manifest.is_file():
+        raise NoBuild(f"no build in {build_dir}; run `r2pkg build` first")
+    path = link.resolve()
+    return Build(path, json.loads(manifest.read_text()))
+
+
+def ensure_build(res: Resources) -> Build:
+    """The current build, building first if there is none."""
+    try:
+        return current_build(res.build_dir)
+    except NoBuild:
+        return build(res)

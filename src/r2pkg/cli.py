@@ -1,0 +1,172 @@
+"""The ``r2pkg`` command line: thin click commands that forward to the library.
+
+Exit codes: 0 success (or conforms), 1 the data does not conform, 2 an error (bad input, syntax,
+unknown query...), 3 a query timed out. They come from the exception classes in :mod:`r2pkg.errors`.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import R2pkgError
+
+FORMAT_CHOICES = ["json", "xml", "csv", "tsv", "table", "turtle", "ntriples", "jsonld", "rdfxml", "trig", "nquads"]
+
+
+def _errors(fn):
+    """Map domain exceptions to a message on stderr and their exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except R2pkgError as e:
+            click.echo(f"r2pkg: error [{e.code}]: {e.message}", err=True)
+            sys.exit(e.exit_code)
+
+    return wrapper
+
+
+def _res(ctx: click.Context):
+    from .paths import resources
+
+    return resources(ctx.obj.get("home"), ctx.obj.get("build_dir"))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="r2pkg")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="R2PKG_HOME",
+              help="Folder holding ontology/, shapes/, data/, queries/ (default: the packaged copies, "
+                   "or the source checkout).")
+@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), envvar="R2PKG_BUILD_DIR",
+              help="Where build artefacts are written and read (default: a per-checkout folder "
+                   "under ~/.cache/r2pkg).")
+@click.pass_context
+def main(ctx: click.Context, home: Path | None, build_dir: Path | None) -> None:
+    """r2pkg: the UN General Assembly's R2P debates as a validated knowledge graph.
+
+    Typical use: `r2pkg build`, then `r2pkg query cq01`, or `r2pkg serve` for the SPARQL endpoint.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj.update(home=home, build_dir=build_dir)
+
+
+@main.command()
+@click.option("--no-consistency", is_flag=True, help="Skip the OWL RL consistency check (faster).")
+@click.pass_context
+@_errors
+def build(ctx: click.Context, no_consistency: bool) -> None:
+    """Parse ontology and data into named graphs, validate (SHACL, passages, OWL RL), and
+    publish a build artefact atomically. A failed build leaves the previous one in place."""
+    from .build import build as do_build
+
+    res = _res(ctx)
+    b = do_build(res, consistency=not no_consistency)
+    m = b.manifest
+    v = m["validation"]
+    click.echo(f"built {b.build_id}: {m['triples']} triples in {len(m['graphs'])} graphs "
+               f"({v['Warning']} warnings, {v['Info']} infos) in {m['duration_s']} s")
+    click.echo(f"artefact: {b.path}")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle"]), default="text", show_default=True,
+              help="Report format.")
+@click.option("--no-consistency", is_flag=True, help="Skip the OWL RL consistency check.")
+@click.pass_context
+@_errors
+def validate(ctx: click.Context, fmt: str, no_consistency: bool) -> None:
+    """Validate the data against the SHACL shapes without building.
+
+    Exit status: 0 conforms, 1 does not conform, 2 error (e.g. a syntax error)."""
+    from .build import check
+
+    result = check(_res(ctx), consistency=not no_consistency)
+    if fmt == "turtle":
+        click.echo(result.report.serialize(format="turtle"))
+    else:
+        click.echo(result.text())
+    sys.exit(0 if result.conforms else 1)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="table", show_default=True,
+              help="Output format; 'table' is for terminals (SELECT/ASK), graphs default to turtle.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Bind a named-query parameter (repeatable); values are bound as RDF terms.")
+@click.pass_context
+@_errors
+def query(ctx: click.Context, query: str, fmt: str, params: tuple[str, ...]) -> None:
+    """Run QUERY against the built dataset: a .rq file, or the name of a query in queries/
+    (a unique prefix such as `cq05` is enough). Builds first if there is no build."""
+    from . import named, store
+    from .build import ensure_build
+    from .errors import BadParameter
+    from .query import run, table
+
+    res = _res(ctx)
+    values = {}
+    for p in params:
+        if "=" not in p:
+            raise BadParameter(f"--param takes NAME=VALUE, got {p!r}")
+        k, v = p.split("=", 1)
+        values[k.strip()] = v
+    path = Path(query)
+    if path.suffix == ".rq" and path.is_file():
+        nq = named.parse_header(path.stem, path, path.read_text(encoding="utf-8"))
+    else:
+        nq = named.get(res.queries, query)
+    ds = store.load(ensure_build(res))
+    result = run(ds.store, nq.text, substitutions=nq.bindings(values))
+    if fmt == "table":
+        if result.kind == "results":
+            click.echo(table(result))
+            return
+        fmt = "turtle"
+    sys.stdout.buffer.write(result.serialize(fmt))
+    sys.stdout.flush()
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@click.pass_context
+@_errors
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Triples per named graph and instances per class in the built dataset."""
+    import json
+
+    from . import store
+    from .build import ensure_build
+    from .stats import compute
+
+    s = compute(store.load(ensure_build(_res(ctx))))
+    if as_json:
+        click.echo(json.dumps(s, indent=2))
+        return
+    click.echo(f"build {s['build_id']}: {s['triples']} triples")
+    click.echo("\ntriples per graph:")
+    for g, n in s["graphs"].items():
+        click.echo(f"  {n:7d}  {g}")
+    click.echo("\ninstances per class:")
+    for c, n in s["classes"].items():
+        click.echo(f"  {n:7d}  {c}")
+
+
+@main.command()
+@click.argument("exact")
+@click.option("--source", default="000_8ce56a32bf916fdd", show_default=True, help="Source id in data/sources/.")
+@click.option("--occurrence", type=int, default=None, help="Which occurrence, if the text repeats.")
+@click.pass_context
+@_errors
+def passage(ctx: click.Context, exact: str, source: str, occurrence: int | None) -> None:
+    """Find EXACT in a stored source and print the passage node (Turtle) to paste into data/."""
+    from .provenance import locate, read_source, span_turtle
+
+    res = _res(ctx)
+    text = read_source(res.sources / f"{source}.txt")
+    click.echo(span_turtle(locate(text, exact.replace("\\n", "\n"), source, occurrence)), nl=False)

@@ -1,0 +1,143 @@
+"""Passages: exact spans of a stored source text, addressed by Web Annotation selectors.
+
+Offsets count Unicode code points of the UTF-8-decoded file; ``end`` is exclusive, so
+``text[start:end] == exact``.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from .errors import DataError
+from .namespaces import OA, R2P, passage_iri
+
+SOURCE_SUFFIX = ".txt"
+
+
+@dataclass(frozen=True)
+class Span:
+    source_id: str
+    start: int
+    end: int
+    exact: str
+
+    @property
+    def iri(self) -> URIRef:
+        return passage_iri(self.source_id, self.start, self.end)
+
+
+def read_source(path: Path) -> str:
+    """Read a stored source as UTF-8 text (newlines untouched).
+
+    Raises:
+        DataError: if the file is not valid UTF-8.
+    """
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path}: not UTF-8 ({e.reason} at byte {e.start})", file=str(path)) from e
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def locate(text: str, exact: str, source_id: str, occurrence: int | None = None) -> Span:
+    """Find ``exact`` in ``text`` and return its span.
+
+    Args:
+        occurrence: 1-based occurrence to pick when ``exact`` occurs more than once.
+
+    Raises:
+        DataError: if ``exact`` does not occur, or occurs several times and no occurrence is given.
+
+    >>> locate("a b a", "b", "s")
+    Span(source_id='s', start=2, end=3, exact='b')
+    """
+    starts, i = [], text.find(exact)
+    while i != -1:
+        starts.append(i)
+        i = text.find(exact, i + 1)
+    if not starts:
+        raise DataError(f"passage not found in source {source_id}: {exact[:80]!r}")
+    if occurrence is None:
+        if len(starts) > 1:
+            raise DataError(
+                f"passage occurs {len(starts)} times in {source_id}; pass an occurrence: {exact[:80]!r}")
+        occurrence = 1
+    if not 1 <= occurrence <= len(starts):
+        raise DataError(f"occurrence {occurrence} out of range 1..{len(starts)}")
+    s = starts[occurrence - 1]
+    return Span(source_id, s, s + len(exact), exact)
+
+
+def _escape(s: str) -> str:
+    return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+
+
+def span_turtle(span: Span) -> str:
+    """The Turtle block for a passage node (prefixes r2p:, oa: assumed)."""
+    iri = str(span.iri)
+    return (
+        f"<{iri}> a r2p:Passage ;\n"
+        f"    oa:hasSource <https://w3id.org/r2pkg/id/source/{span.source_id}> ;\n"
+        f"    oa:hasSelector <{iri}/quote> , <{iri}/position> .\n"
+        f"<{iri}/quote> a oa:TextQuoteSelector ;\n"
+        f"    oa:exact \"{_escape(span.exact)}\" .\n"
+        f"<{iri}/position> a oa:TextPositionSelector ;\n"
+        f"    oa:start {span.start} ;\n    oa:end {span.end} .\n"
+    )
+
+
+@dataclass(frozen=True)
+class PassageProblem:
+    passage: str
+    message: str
+
+
+def check_passages(graph: Graph, sources_dir: Path) -> list[PassageProblem]:
+    """Check every r2p:Passage in ``graph`` against the stored source it selects from.
+
+    Each passage must have exactly one quote and one position selector, its IRI must match its
+    offsets, and ``text[start:end]`` must equal the quoted text exactly.
+    """
+    problems: list[PassageProblem] = []
+    texts: dict[str, str | None] = {}
+    for p in sorted(set(graph.subjects(RDF.type, R2P.Passage))):
+        src = graph.value(p, OA.hasSource)
+        if src is None:
+            problems.append(PassageProblem(str(p), "no oa:hasSource"))
+            continue
+        source_id = str(src).rsplit("/", 1)[-1]
+        if source_id not in texts:
+            f = sources_dir / (source_id + SOURCE_SUFFIX)
+            texts[source_id] = read_source(f) if f.is_file() else None
+        text = texts[source_id]
+        if text is None:
+            problems.append(PassageProblem(str(p), f"source file {source_id}{SOURCE_SUFFIX} not found"))
+            continue
+        exacts, starts, ends = [], [], []
+        for sel in graph.objects(p, OA.hasSelector):
+            exacts += list(graph.objects(sel, OA.exact))
+            starts += list(graph.objects(sel, OA.start))
+            ends += list(graph.objects(sel, OA.end))
+        if len(exacts) != 1 or len(starts) != 1 or len(ends) != 1:
+            problems.append(PassageProblem(
+                str(p), f"needs exactly one oa:exact, oa:start, oa:end (has {len(exacts)}, {len(starts)}, {len(ends)})"))
+            continue
+        exact, start, end = str(exacts[0]), starts[0], ends[0]
+        if not (isinstance(start, Literal) and isinstance(end, Literal)
+                and start.datatype == XSD.integer and end.datatype == XSD.integer):
+            problems.append(PassageProblem(str(p), "oa:start/oa:end must be xsd:integer"))
+            continue
+        s, e = int(start), int(end)
+        if str(p) != str(passage_iri(source_id, s, e)):
+            problems.append(PassageProblem(str(p), f"IRI does not match offsets {s}-{e}"))
+        if text[s:e] != exact:
+            problems.append(PassageProblem(
+                str(p), f"text at {s}-{e} is {text[s:e][:60]!r}, not the quoted {exact[:60]!r}"))
+    return problems

@@ -1,0 +1,108 @@
+"""Running SPARQL queries against a loaded dataset, and serialising their results.
+
+Everything executes in pyoxigraph. Query text is never assembled from user values: named-query
+parameters are bound with pyoxigraph ``substitutions``.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Iterable
+
+import pyoxigraph as ox
+
+from .errors import QuerySyntaxError, UnsupportedFormat
+from .formats import DEFAULTS, Format, lookup
+
+
+@dataclass
+class Result:
+    """A materialised query result: ``kind`` is "results" (SELECT/ASK) or "graph"."""
+
+    kind: str
+    raw: object  # QuerySolutions | QueryBoolean | list[Triple]
+    variables: list[str] | None = None
+
+    def serialize(self, fmt: Format | str | None = None) -> bytes:
+        f = _resolve(fmt, self.kind)
+        out = io.BytesIO()
+        if self.kind == "results":
+            self.raw.serialize(out, f.results_format)
+        else:
+            ox.serialize(self.raw, out, f.rdf_format)
+        return out.getvalue()
+
+
+def _resolve(fmt: Format | str | None, kind: str) -> Format:
+    if fmt is None:
+        return DEFAULTS[kind]
+    if isinstance(fmt, Format):
+        if fmt.kind != kind:
+            raise UnsupportedFormat(f"format {fmt.name} cannot serialise {kind_label(kind)}")
+        return fmt
+    f = lookup(fmt, kind)
+    if f is None:
+        raise UnsupportedFormat(f"unknown format {fmt!r} for {kind_label(kind)}")
+    return f
+
+
+def kind_label(kind: str) -> str:
+    return "SELECT/ASK results" if kind == "results" else "CONSTRUCT/DESCRIBE graphs"
+
+
+def run(store: ox.Store, sparql: str, *, base_iri: str | None = None,
+        default_graph: Iterable[str] | None = None, named_graphs: Iterable[str] | None = None,
+        union_default: bool = True, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
+        ) -> Result:
+    """Execute ``sparql`` on ``store``.
+
+    Args:
+        default_graph / named_graphs: protocol dataset IRIs; when given they replace the query's
+            FROM / FROM NAMED and the union default graph.
+        union_default: the default graph is the union of the named graphs (r2pkg's convention).
+        substitutions: variable name -> RDF term, bound by the engine (never pasted into text).
+
+    Raises:
+        QuerySyntaxError: the query does not parse.
+    """
+    kwargs: dict[str, object] = {"base_iri": base_iri}
+    if default_graph is not None or named_graphs is not None:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in (default_graph or [])] or ox.DefaultGraph()
+        if named_graphs is not None:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    else:
+        kwargs["use_default_graph_as_union"] = union_default
+    if substitutions:
+        kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
+    try:
+        raw = store.query(sparql, **kwargs)
+    except SyntaxError as e:
+        raise QuerySyntaxError(str(e)) from e
+    if isinstance(raw, ox.QuerySolutions):
+        return Result("results", raw, [v.value for v in raw.variables])
+    if isinstance(raw, ox.QueryBoolean):
+        return Result("results", raw)
+    return Result("graph", list(raw))
+
+
+def table(result: Result) -> str:
+    """A plain-text table of a SELECT result (or the boolean of an ASK), for terminals."""
+    if isinstance(result.raw, ox.QueryBoolean):
+        return "true" if bool(result.raw) else "false"
+    cols = result.variables or []
+    rows = [[_cell(sol[c]) for c in cols] for sol in result.raw]
+    widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(cols)]
+    line = "  ".join(c.ljust(w) for c, w in zip(cols, widths))
+    sep = "  ".join("-" * w for w in widths)
+    body = ["  ".join(v.ljust(w) for v, w in zip(r, widths)) for r in rows]
+    return "\n".join([line, sep, *body, f"({len(rows)} rows)"])
+
+
+def _cell(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return term.value.replace("https://w3id.org/r2pkg/id/", "id:")
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)

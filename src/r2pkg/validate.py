@@ -1,0 +1,126 @@
+"""SHACL validation, the passage check and the OWL RL consistency check.
+
+One entry point, :func:`validate`, over parsed graphs; it never prints. Severity rules: the data
+conforms when no result has severity ``sh:Violation`` (warnings and infos are reported, not fatal).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyshacl
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF
+
+from .namespaces import SH
+from .provenance import check_passages
+
+SHAPES_NS = "https://w3id.org/r2pkg/shapes#"
+PASSAGE_CHECK_SHAPE = URIRef(SHAPES_NS + "PassageMatchesSource")
+OWLRL_CHECK_SHAPE = URIRef(SHAPES_NS + "OwlRlConsistency")
+SEVERITIES = ("Violation", "Warning", "Info")
+
+
+@dataclass
+class Finding:
+    severity: str
+    shape: str
+    focus: str
+    path: str | None
+    message: str
+
+    def line(self) -> str:
+        where = f" {self.path}" if self.path else ""
+        return f"[{self.severity}] {self.shape} on {self.focus}{where}: {self.message}"
+
+
+@dataclass
+class ValidationResult:
+    report: Graph
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def conforms(self) -> bool:
+        return not any(f.severity == "Violation" for f in self.findings)
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES}
+
+    def text(self) -> str:
+        c = self.counts()
+        head = (f"Conforms: {self.conforms} "
+                f"({c['Violation']} violations, {c['Warning']} warnings, {c['Info']} infos)")
+        return "\n".join([head, *(f.line() for f in sorted(
+            self.findings, key=lambda f: (SEVERITIES.index(f.severity), f.shape, f.focus, f.path or "")))])
+
+
+def load_shapes(shapes_dir: Path) -> Graph:
+    from .sources import parse_turtle
+
+    g = Graph()
+    for p in sorted(shapes_dir.glob("*.ttl")):
+        g += parse_turtle(p)
+    return g
+
+
+def _short(term: object) -> str:
+    s = str(term)
+    return s.replace(SHAPES_NS, "shapes:").replace("https://w3id.org/r2pkg/", "r2pkg:")
+
+
+def _findings(report: Graph) -> list[Finding]:
+    out = []
+    for r in report.subjects(RDF.type, SH.ValidationResult):
+        sev = report.value(r, SH.resultSeverity)
+        shape = report.value(r, SH.sourceShape)
+        out.append(Finding(
+            severity=str(sev).rsplit("#", 1)[-1] if sev else "Violation",
+            shape=_short(shape) if isinstance(shape, URIRef) else "(anonymous shape)",
+            focus=_short(report.value(r, SH.focusNode)),
+            path=_short(report.value(r, SH.resultPath)) if report.value(r, SH.resultPath) else None,
+            message=str(report.value(r, SH.resultMessage) or ""),
+        ))
+    return out
+
+
+def _add_result(report: Graph, shape: URIRef, focus: str, message: str) -> None:
+    r = BNode()
+    report.add((r, RDF.type, SH.ValidationResult))
+    report.add((r, SH.sourceShape, shape))
+    report.add((r, SH.focusNode, URIRef(focus)))
+    report.add((r, SH.resultSeverity, SH.Violation))
+    report.add((r, SH.resultMessage, Literal(message)))
+    report.add((r, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
+
+
+def owlrl_errors(tbox: Graph, abox: Graph) -> list[str]:
+    """Run the OWL 2 RL closure over ontology plus data; return the inconsistencies it reports."""
+    import owlrl
+
+    g = Graph()
+    g += tbox
+    g += abox
+    closure = owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False)
+    closure.expand(g)
+    errns = URIRef("http://www.daml.org/2002/03/agents/agent-ont#")
+    return sorted(str(o) for o in g.objects(None, URIRef(str(errns) + "error")))
+
+
+def validate(data: Graph, tbox: Graph, shapes: Graph, sources_dir: Path, *,
+             consistency: bool = False) -> ValidationResult:
+    """Validate ``data`` against ``shapes`` (with ``tbox`` as pySHACL's ont_graph).
+
+    Adds the passage check (every passage's quote equals the source text at its offsets) and,
+    when ``consistency`` is true, the OWL RL consistency check, as results of pseudo-shapes
+    ``shapes:PassageMatchesSource`` and ``shapes:OwlRlConsistency`` so one report holds all.
+    """
+    _conforms, report, _text = pyshacl.validate(
+        data, shacl_graph=shapes, ont_graph=tbox, inference="none", advanced=True,
+        allow_warnings=True, allow_infos=True, abort_on_first=False, meta_shacl=False,
+    )
+    for problem in check_passages(data, sources_dir):
+        _add_result(report, PASSAGE_CHECK_SHAPE, problem.passage, problem.message)
+    if consistency:
+        for msg in owlrl_errors(tbox, data):
+            _add_result(report, OWLRL_CHECK_SHAPE, "https://w3id.org/r2pkg/ontology", msg)
+    return ValidationResult(report=report, findings=_findings(report))
