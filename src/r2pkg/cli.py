@@ -158,6 +158,42 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
+@click.option("--workers", default=1, show_default=True, type=int,
+              help="Server processes (each holds the dataset in memory).")
+@click.option("--threads", default=8, show_default=True, type=int, help="Request threads per process.")
+@click.option("--query-workers", default=2, show_default=True, type=int,
+              help="Query worker processes per server process (queries run there, with a hard timeout).")
+@click.option("--timeout", "query_timeout", default=5.0, show_default=True, type=float,
+              help="Wall-clock seconds per query before it is stopped (503).")
+@click.pass_context
+@_errors
+def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, query_workers: int,
+          query_timeout: float) -> None:
+    """Start the SPARQL endpoint and UI on a production WSGI server (gunicorn).
+
+    Loads the published build (building first if there is none); it does not rebuild or revalidate."""
+    from .build import ensure_build
+    from .server import serve as run_server
+
+    res = _res(ctx)
+    b = ensure_build(res)  # build (once) before forking server processes
+
+    def ready(base: str) -> None:
+        click.echo(f"r2pkg {__version__}: build {b.build_id}, {b.manifest['triples']} triples")
+        click.echo(f"  SPARQL endpoint: {base}/sparql")
+        click.echo(f"  query UI:        {base}/sparql (in a browser)")
+        click.echo(f"  named queries:   {base}/api/queries")
+        click.echo(f"  health:          {base}/healthz")
+        sys.stdout.flush()
+
+    run_server(host, port, workers=workers, threads=threads, on_ready=ready,
+               app_config={"HOME": str(res.root), "BUILD_DIR": str(res.build_dir),
+                           "QUERY_WORKERS": query_workers, "QUERY_TIMEOUT": query_timeout})
+
+
+@main.command()
 @click.argument("exact")
 @click.option("--source", default="000_8ce56a32bf916fdd", show_default=True, help="Source id in data/sources/.")
 @click.option("--occurrence", type=int, default=None, help="Which occurrence, if the text repeats.")
@@ -170,3 +206,7 @@ def passage(ctx: click.Context, exact: str, source: str, occurrence: int | None)
     res = _res(ctx)
     text = read_source(res.sources / f"{source}.txt")
     click.echo(span_turtle(locate(text, exact.replace("\\n", "\n"), source, occurrence)), nl=False)
+
+
+if __name__ == "__main__":  # python -m r2pkg.cli
+    main()

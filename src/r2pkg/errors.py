@@ -106,3 +106,18 @@ class QueryTimeout(R2pkgError):
     code = "TIMEOUT"
     status = 503
     exit_code = 3
+
+
+class Overloaded(R2pkgError):
+    """Every query worker stayed busy for longer than the queue timeout."""
+
+    code = "OVERLOADED"
+    status = 503
+    exit_code = 3
+
+
+class PayloadTooLarge(QueryError):
+    """The query text exceeds the configured maximum size."""
+
+    code = "QUERY_TOO_LARGE"
+    status = 413

@@ -121,6 +121,8 @@ def parse_header(name: str, path: Path, text: str) -> NamedQuery:
 
 def catalogue(queries_dir: Path) -> dict[str, NamedQuery]:
     """All named queries by name (the file stem), in name order."""
+    if not queries_dir.is_dir():
+        return {}
     return {p.stem: parse_header(p.stem, p, p.read_text(encoding="utf-8"))
             for p in sorted(queries_dir.glob("*.rq"))}
 

@@ -14,12 +14,13 @@ from pathlib import Path
 from .errors import ResourceNotFound
 
 RESOURCE_DIRS = ("ontology", "shapes", "data", "queries")
+REQUIRED_DIRS = ("ontology", "shapes", "data")  # queries/ may be empty (git keeps no empty folders)
 _PACKAGED = Path(__file__).resolve().parent / "_resources"
 _CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def _is_root(p: Path) -> bool:
-    return all((p / d).is_dir() for d in RESOURCE_DIRS)
+    return all((p / d).is_dir() for d in REQUIRED_DIRS)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def resource_root(explicit: str | os.PathLike[str] | None = None) -> Path:
         if _is_root(path.resolve()):
             return path.resolve()
     tried = ", ".join(f"{why}: {p}" for why, p in candidates)
-    raise ResourceNotFound(f"no directory with {', '.join(RESOURCE_DIRS)} found (tried {tried})")
+    raise ResourceNotFound(f"no directory with {', '.join(REQUIRED_DIRS)} found (tried {tried})")
 
 
 def default_build_dir(root: Path) -> Path:

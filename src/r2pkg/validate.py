@@ -68,11 +68,24 @@ def _short(term: object) -> str:
     return s.replace(SHAPES_NS, "shapes:").replace("https://w3id.org/r2pkg/", "r2pkg:")
 
 
-def _findings(report: Graph) -> list[Finding]:
+def _node_shape(shapes: Graph | None, shape: object) -> object:
+    """The named node shape a (possibly anonymous) property shape belongs to."""
+    seen = set()
+    while shapes is not None and not isinstance(shape, URIRef) and shape not in seen:
+        seen.add(shape)
+        parent = shapes.value(predicate=SH.property, object=shape) or shapes.value(
+            predicate=SH.sparql, object=shape)
+        if parent is None:
+            break
+        shape = parent
+    return shape
+
+
+def _findings(report: Graph, shapes: Graph | None = None) -> list[Finding]:
     out = []
     for r in report.subjects(RDF.type, SH.ValidationResult):
         sev = report.value(r, SH.resultSeverity)
-        shape = report.value(r, SH.sourceShape)
+        shape = _node_shape(shapes, report.value(r, SH.sourceShape))
         out.append(Finding(
             severity=str(sev).rsplit("#", 1)[-1] if sev else "Violation",
             shape=_short(shape) if isinstance(shape, URIRef) else "(anonymous shape)",
@@ -123,4 +136,4 @@ def validate(data: Graph, tbox: Graph, shapes: Graph, sources_dir: Path, *,
     if consistency:
         for msg in owlrl_errors(tbox, data):
             _add_result(report, OWLRL_CHECK_SHAPE, "https://w3id.org/r2pkg/ontology", msg)
-    return ValidationResult(report=report, findings=_findings(report))
+    return ValidationResult(report=report, findings=_findings(report, shapes))

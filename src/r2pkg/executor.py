@@ -1,0 +1,240 @@
+"""Query execution in worker processes, with a wall-clock timeout that really stops the work.
+
+pyoxigraph cannot cancel a running query, so each query runs in a forked worker process that
+already holds the loaded store (copy-on-write, nothing is reparsed). On timeout the worker is
+killed and replaced; the caller gets :class:`~r2pkg.errors.QueryTimeout`. When every worker is busy
+for longer than ``queue_timeout`` the caller gets :class:`~r2pkg.errors.Overloaded`.
+
+The parent process never runs a query on its own copy of the store, so forking a replacement
+worker never copies a store in the middle of a query.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+import pyoxigraph as ox
+
+from .errors import Overloaded, QueryTimeout, R2pkgError
+from .formats import BY_NAME, Format
+from .query import run
+
+_CTX = mp.get_context("fork")
+
+
+@dataclass(frozen=True)
+class Job:
+    sparql: str
+    format: str | None  # format name; None = the kind's default
+    base_iri: str | None = None
+    default_graph: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    substitutions: tuple[tuple[str, str, str, str | None], ...] = ()  # (var, kind, value, datatype/lang)
+    row_cap: int | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    kind: str  # "results" | "graph"
+    format: str
+    media_type: str
+    body: bytes
+    rows: int
+    truncated: bool
+
+
+def encode_terms(subs: dict[str, ox.NamedNode | ox.Literal]) -> tuple:
+    out = []
+    for k, t in sorted(subs.items()):
+        if isinstance(t, ox.NamedNode):
+            out.append((k, "iri", t.value, None))
+        else:
+            out.append((k, "literal", t.value, t.language or t.datatype.value))
+    return tuple(out)
+
+
+def _decode_terms(subs: tuple) -> dict[str, ox.NamedNode | ox.Literal]:
+    out = {}
+    for k, kind, value, extra in subs:
+        if kind == "iri":
+            out[k] = ox.NamedNode(value)
+        elif extra and ":" in extra:
+            out[k] = ox.Literal(value, datatype=ox.NamedNode(extra))
+        else:
+            out[k] = ox.Literal(value, language=extra) if extra else ox.Literal(value)
+    return out
+
+
+def _json_term(t: object) -> dict:
+    if isinstance(t, ox.NamedNode):
+        return {"type": "uri", "value": t.value}
+    if isinstance(t, ox.BlankNode):
+        return {"type": "bnode", "value": t.value}
+    if isinstance(t, ox.Literal):
+        d = {"type": "literal", "value": t.value}
+        if t.language:
+            d["xml:lang"] = t.language
+        elif t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            d["datatype"] = t.datatype.value
+        return d
+    return {"type": "triple", "value": str(t)}
+
+
+def execute(store: ox.Store, job: Job) -> Answer:
+    """Run one job in this process and serialise its answer (pure function over the store)."""
+    result = run(store, job.sparql, base_iri=job.base_iri, default_graph=job.default_graph,
+                 named_graphs=job.named_graphs, substitutions=_decode_terms(job.substitutions))
+    fmt: Format = BY_NAME[job.format] if job.format else None  # type: ignore[assignment]
+    if fmt is None or fmt.kind != result.kind:
+        from .formats import DEFAULTS
+
+        if fmt is not None:
+            from .errors import UnsupportedFormat
+
+            raise UnsupportedFormat(f"format {fmt.name} cannot serialise this query's result")
+        fmt = DEFAULTS[result.kind]
+    cap = job.row_cap
+    if result.kind == "graph":
+        triples = result.raw
+        truncated = cap is not None and len(triples) > cap
+        if truncated:
+            triples = triples[:cap]
+        body = ox.serialize(triples, format=fmt.rdf_format) or b""
+        return Answer("graph", fmt.name, fmt.media_type, body, len(triples), truncated)
+    if isinstance(result.raw, ox.QueryBoolean):
+        return Answer("results", fmt.name, fmt.media_type, result.serialize(fmt), 1, False)
+    # SELECT: collect at most cap+1 rows, then write SPARQL JSON (and let pyoxigraph's native
+    # writers produce the other formats from it), so a cap never cuts a row in half.
+    variables = result.variables or []
+    rows, truncated = [], False
+    for sol in result.raw:
+        if cap is not None and len(rows) >= cap:
+            truncated = True
+            break
+        rows.append({v: _json_term(sol[v]) for v in variables if sol[v] is not None})
+    doc = json.dumps({"head": {"vars": variables}, "results": {"bindings": rows}},
+                     ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if fmt.name != "json":
+        parsed = ox.parse_query_results(doc, ox.QueryResultsFormat.JSON)
+        doc = parsed.serialize(format=fmt.results_format)
+    return Answer("results", fmt.name, fmt.media_type, doc, len(rows), truncated)
+
+
+def _worker_main(conn: Connection, store: ox.Store) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            os._exit(0)
+        try:
+            conn.send(("ok", execute(store, job)))
+        except R2pkgError as e:
+            conn.send(("error", type(e).__name__, e.message, e.details))
+        except Exception as e:  # noqa: BLE001 - the parent maps this to a 500 without echoing it
+            conn.send(("crash", type(e).__name__, str(e)[:500], {}))
+
+
+class _Worker:
+    def __init__(self, store: ox.Store) -> None:
+        self.conn, child = _CTX.Pipe()
+        self.proc = _CTX.Process(target=_worker_main, args=(child, store), daemon=True)
+        self.proc.start()
+        child.close()
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+            self.proc.join(1)
+        finally:
+            self.conn.close()
+
+
+class Executor:
+    """A pool of worker processes holding ``store``.
+
+    Args:
+        workers: number of worker processes (concurrent queries).
+        timeout: wall-clock seconds a query may run before its worker is killed.
+        queue_timeout: seconds a request may wait for a free worker before Overloaded.
+    """
+
+    def __init__(self, store: ox.Store, *, workers: int = 2, timeout: float = 5.0,
+                 queue_timeout: float = 10.0) -> None:
+        self.store, self.timeout, self.queue_timeout = store, timeout, queue_timeout
+        self._lock = threading.Lock()
+        self._free: list[_Worker] = [_Worker(store) for _ in range(max(1, workers))]
+        self._sem = threading.Semaphore(len(self._free))
+        self._closed = False
+        self.timeouts = 0
+        self.size = len(self._free)
+
+    def submit(self, job: Job, timeout: float | None = None) -> Answer:
+        """Run ``job`` in a worker; raise QueryTimeout / Overloaded / the job's domain error."""
+        if not self._sem.acquire(timeout=self.queue_timeout):
+            raise Overloaded(f"all {self.size} query workers are busy; retry shortly")
+        worker = None
+        try:
+            with self._lock:
+                worker = self._free.pop()
+            limit = self.timeout if timeout is None else timeout
+            worker.conn.send(job)
+            if not worker.conn.poll(limit):
+                self._replace(worker)
+                worker = None
+                self.timeouts += 1
+                raise QueryTimeout(f"the query ran longer than {limit:g} s and was stopped",
+                                   timeout_s=limit)
+            try:
+                msg = worker.conn.recv()
+            except (EOFError, OSError):
+                self._replace(worker)
+                worker = None
+                raise R2pkgError("the query worker died")
+        finally:
+            if worker is not None:
+                with self._lock:
+                    self._free.append(worker)
+            self._sem.release()
+        if msg[0] == "ok":
+            return msg[1]
+        from . import errors
+
+        cls = getattr(errors, msg[1], None) if msg[0] == "error" else None
+        if cls is None:
+            raise R2pkgError("internal error while evaluating the query")
+        raise cls(msg[2], **msg[3])
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.kill()
+        if not self._closed:
+            fresh = _Worker(self.store)
+            with self._lock:
+                self._free.append(fresh)
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            for w in self._free:
+                w.kill()
+            self._free.clear()
+
+    def alive(self) -> int:
+        with self._lock:
+            return sum(1 for w in self._free if w.proc.is_alive())
+
+
+def wait_until(pred, timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.01)
+    return pred()

@@ -1,0 +1,84 @@
+"""Static checks of query text before it reaches the engine (read-only, no outbound calls).
+
+pyoxigraph executes ``SERVICE`` by calling out to any URL, and has no switch to turn that off;
+``LOAD`` and the other update operations would write. Both are refused here, before execution.
+The scan works on tokens with strings, IRIs and comments removed, so a literal "SERVICE" or a
+variable ``?service`` is not mistaken for the keyword.
+"""
+from __future__ import annotations
+
+import re
+
+from .errors import ForbiddenQuery
+
+_TOKEN = re.compile(
+    r'''(?P<comment>\#[^\n\r]*)
+      | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'
+                    |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+      | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+      | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
+      | (?P<word>[A-Za-z_][A-Za-z0-9_\-\.]*(?::[^\s{}()\[\];,]*)?|:[^\s{}()\[\];,]*)
+      | (?P<other>\S)''', re.VERBOSE | re.DOTALL)
+
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
+
+
+def keywords(sparql: str) -> list[tuple[str, str | None]]:
+    """Bare keywords of a query, each with the IRI token that follows it (if any)."""
+    # SPARQL allows \uXXXX escapes anywhere in a query: decode them first, so an escaped keyword
+    # cannot slip past (this can only make the scan stricter, never looser).
+    sparql = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), sparql)
+    out: list[tuple[str, str | None]] = []
+    pending: str | None = None
+    for m in _TOKEN.finditer(sparql):
+        kind = m.lastgroup
+        if kind == "comment":
+            continue
+        if kind == "word" and ":" not in m.group():
+            if pending is not None:
+                out.append((pending, None))
+            pending = m.group().upper()
+            continue
+        if pending is not None:
+            out.append((pending, m.group()[1:-1] if kind == "iri" else None))
+            pending = None
+    if pending is not None:
+        out.append((pending, None))
+    return out
+
+
+def check_query(sparql: str, *, service_allowlist: frozenset[str] = frozenset()) -> None:
+    """Refuse what a read-only public endpoint must not run.
+
+    Raises:
+        ForbiddenQuery: an update operation, ``LOAD``, or ``SERVICE`` to an endpoint that is not in
+            ``service_allowlist`` (a variable endpoint, ``SERVICE ?x``, is never allowed).
+    """
+    kws = keywords(sparql)
+    for i, (word, iri) in enumerate(kws):
+        if word == "SERVICE":
+            if i + 1 < len(kws) and kws[i][1] is None and kws[i + 1][0] == "SILENT":
+                iri = kws[i + 1][1]
+            if iri is None or iri not in service_allowlist:
+                raise ForbiddenQuery(
+                    f"SERVICE {('<' + iri + '>') if iri else '(variable endpoint)'} is not allowed: this "
+                    "endpoint makes no outbound requests" + (
+                        "" if not service_allowlist else " except to its configured allowlist"),
+                    reason="service")
+    first = next((w for w, _ in kws if w not in ("PREFIX", "BASE")), None)
+    if first in UPDATE_KEYWORDS or any(w == "LOAD" for w, _ in kws):
+        raise ForbiddenQuery("SPARQL Update (INSERT, DELETE, LOAD, CLEAR, ...) is not allowed: "
+                             "this endpoint is read-only", reason="update")
+
+
+QUERY_FORMS = {"SELECT": "results", "ASK": "results", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+
+
+def query_form(sparql: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first query-form keyword after the prologue."""
+    for word, _ in keywords(sparql):
+        if word in QUERY_FORMS:
+            return word
+    return None

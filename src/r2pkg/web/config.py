@@ -1,0 +1,27 @@
+"""Settings of the web app: defaults, then ``R2PKG_*`` environment variables, then the mapping
+passed to :func:`r2pkg.web.create_app`. Read once, in the factory."""
+from __future__ import annotations
+
+DEFAULTS: dict[str, object] = {
+    "HOME": None,              # resource root (ontology/, shapes/, data/, queries/); None = packaged/checkout
+    "BUILD_DIR": None,         # build artefacts; None = per-checkout cache folder
+    "DATASET": None,           # an already loaded r2pkg.store.LoadedDataset (tests inject one)
+    "QUERY_TIMEOUT": 5.0,      # seconds of wall-clock time per query before the worker is killed
+    "QUERY_WORKERS": 2,        # worker processes evaluating queries (per server process)
+    "QUEUE_TIMEOUT": 10.0,     # seconds a request may wait for a free worker before 503
+    "MAX_QUERY_BYTES": 65536,  # larger query texts get 413
+    "ROW_CAP": 100000,         # at most this many result rows/triples; announced in X-Result-Row-Cap
+    "CORS_ORIGINS": "*",       # "*" or a comma-separated list of allowed origins
+    "SERVICE_ALLOWLIST": "",   # comma-separated SERVICE endpoints that may be called (default none)
+    "CACHE_MAX_BYTES": 64 * 1024 * 1024,  # in-process cache of serialised results
+    "CACHE_MAX_AGE": 300,      # Cache-Control max-age for GET answers (the dataset is immutable per build)
+    "RETRY_AFTER": 5,          # seconds announced in Retry-After on 503
+}
+
+
+def split_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [v.strip() for v in str(value).split(",") if v.strip()]

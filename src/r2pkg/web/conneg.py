@@ -1,0 +1,76 @@
+"""HTTP content negotiation over the format table, with q-values (RFC 9110 §12.5.1)."""
+from __future__ import annotations
+
+from ..formats import DEFAULTS, Format, for_kind, lookup
+
+
+def parse_accept(header: str | None) -> list[tuple[str, float, int]]:
+    """(media range, q, specificity) triples, best first; an absent header means ``*/*``."""
+    if not header or not header.strip():
+        return [("*/*", 1.0, 0)]
+    out = []
+    for i, part in enumerate(header.split(",")):
+        bits = [b.strip() for b in part.split(";")]
+        rng = bits[0].lower()
+        if not rng or "/" not in rng:
+            continue
+        q = 1.0
+        for b in bits[1:]:
+            if b.lower().startswith("q="):
+                try:
+                    q = max(0.0, min(1.0, float(b[2:])))
+                except ValueError:
+                    q = 0.0
+        spec = 0 if rng == "*/*" else (1 if rng.endswith("/*") else 2)
+        out.append((rng, q, spec))
+    return out
+
+
+def _quality(accept: list[tuple[str, float, int]], media_type: str) -> float:
+    """The q of the most specific range matching media_type (0 if none)."""
+    best_spec, best_q = -1, 0.0
+    major = media_type.split("/")[0]
+    for rng, q, spec in accept:
+        if rng == media_type or rng == "*/*" or (rng.endswith("/*") and rng[:-2] == major):
+            if spec > best_spec:
+                best_spec, best_q = spec, q
+    return best_q
+
+
+def negotiate(accept_header: str | None, candidates: list[tuple[str, object]], default: object) -> object | None:
+    """Pick among (media type, value) candidates; ties go to the default, then candidate order.
+
+    Returns None when nothing acceptable exists (the caller answers 406).
+    """
+    accept = parse_accept(accept_header)
+    scored = []
+    for order, (mt, value) in enumerate(candidates):
+        q = _quality(accept, mt)
+        if q > 0:
+            explicit = any(r == mt for r, _, _ in accept)
+            scored.append((-q, 0 if explicit else 1, 0 if value is default else 1, order, value))
+    if not scored:
+        return None
+    scored.sort(key=lambda t: t[:4])
+    return scored[0][4]
+
+
+def choose_format(kind: str, accept_header: str | None, explicit: str | None = None) -> Format | None:
+    """The format for a result of ``kind``: the ``format=`` parameter wins, else the Accept header."""
+    if explicit:
+        return lookup(explicit, kind)
+    cands = []
+    for f in for_kind(kind):
+        cands.append((f.media_type, f))
+        cands += [(a, f) for a in f.aliases if "/" in a]
+    return negotiate(accept_header, cands, DEFAULTS[kind])
+
+
+def wants_html(accept_header: str | None) -> bool:
+    """True when a browser asks for HTML (text/html preferred over the RDF/JSON defaults)."""
+    if not accept_header:
+        return False
+    accept = parse_accept(accept_header)
+    html = _quality(accept, "text/html")
+    return html > 0 and any(r == "text/html" for r, _, _ in accept) and html >= max(
+        _quality(accept, "text/turtle"), _quality(accept, "application/sparql-results+json"))

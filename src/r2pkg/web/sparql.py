@@ -1,0 +1,75 @@
+"""``/sparql``: the SPARQL 1.1 Protocol (query side), the service description and the query UI."""
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, render_template, request, url_for
+
+from ..executor import Job
+from ..formats import lookup
+from ..safety import check_query
+from .config import split_list
+from .conneg import choose_format, wants_html
+from .protocol import parse
+from .responses import answer_response, content_type, pick_format
+from .service import description
+from .state import state
+
+bp = Blueprint("sparql", __name__)
+METHODS = ["GET", "POST", "OPTIONS"]
+
+
+@bp.route("/sparql", methods=METHODS, strict_slashes=False)
+def endpoint() -> Response:
+    st = state()
+    op = parse(request, max_bytes=st.settings["MAX_QUERY_BYTES"])
+    if op.query is None:
+        if request.method == "GET":
+            return service_description()
+        from .protocol import BadRequest
+
+        raise BadRequest("no query given (parameter 'query' or an application/sparql-query body)",
+                         reason="no-query")
+    check_query(op.query, service_allowlist=frozenset(split_list(st.settings["SERVICE_ALLOWLIST"])))
+    fmt = pick_format(op.query, op.format)
+    job = Job(op.query, fmt.name, base_iri=request.base_url, default_graph=op.default_graph,
+              named_graphs=op.named_graphs, row_cap=st.settings["ROW_CAP"] or None)
+    return answer_response(st, job, cacheable=request.method == "GET")
+
+
+def service_description() -> Response:
+    st = state()
+    accept = request.headers.get("Accept")
+    if wants_html(accept) and not request.args.get("format"):
+        return ui()
+    fmt = choose_format("graph", accept, request.args.get("format"))
+    if fmt is None:
+        from ..errors import UnsupportedFormat
+
+        raise UnsupportedFormat("the service description is available as RDF (Turtle, JSON-LD, ...) or HTML")
+    graphs = sorted(g.value for g in st.dataset.store.named_graphs())
+    ttl = description(request.base_url, graphs, triples=len(st.dataset), build_id=st.build_id,
+                      void=_void_url())
+    body = ox.serialize(ox.parse(ttl, format=ox.RdfFormat.TURTLE), format=fmt.rdf_format)
+    resp = Response(body, content_type=content_type(fmt.media_type))
+    resp.headers["Vary"] = "Accept"
+    return resp
+
+
+def _void_url() -> str | None:
+    try:
+        return url_for("linked.void", _external=True)
+    except Exception:  # noqa: BLE001 - the VoID route exists only once linked data is enabled
+        return None
+
+
+def ui() -> Response:
+    st = state()
+    examples = [{"name": q.name, "title": q.title, "query": q.text} for q in st.queries.values()]
+    from ..namespaces import PREFIXES
+
+    return Response(render_template("sparql.html", examples=examples, prefixes=PREFIXES,
+                                    endpoint=request.base_url.rstrip("/")),
+                    content_type="text/html; charset=utf-8")
+
+
+__all__ = ["bp", "lookup"]

@@ -1,0 +1,82 @@
+"""Per-app state: the loaded dataset, the worker pool, the answer cache and the metrics.
+
+Built once in the factory and kept in ``app.extensions["r2pkg"]``; nothing is module-level.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from .. import named
+from ..executor import Answer, Executor, Job
+from ..paths import Resources
+from ..store import LoadedDataset
+from .cache import AnswerCache
+
+log = logging.getLogger("r2pkg.query")
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("r2pkg_requests_total", "HTTP requests", ["endpoint", "status"],
+                                registry=self.registry)
+        self.queries = Counter("r2pkg_queries_total", "SPARQL queries answered", ["outcome", "cache"],
+                               registry=self.registry)
+        self.latency = Histogram("r2pkg_query_seconds", "SPARQL query latency (s)", ["cache"],
+                                 registry=self.registry,
+                                 buckets=(.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10))
+        self.timeouts = Counter("r2pkg_query_timeouts_total", "Queries stopped by the timeout",
+                                registry=self.registry)
+        self.rejections = Counter("r2pkg_query_rejections_total", "Queries refused before execution",
+                                  ["reason"], registry=self.registry)
+
+
+@dataclass
+class State:
+    res: Resources | None
+    dataset: LoadedDataset
+    executor: Executor
+    cache: AnswerCache
+    metrics: Metrics
+    settings: dict
+    queries: dict[str, named.NamedQuery] = field(default_factory=dict)
+    started: float = field(default_factory=time.time)
+
+    @property
+    def build_id(self) -> str:
+        return self.dataset.build_id
+
+    def etag(self, job: Job) -> str:
+        key = json.dumps([self.build_id, job.sparql, job.format, job.base_iri, job.default_graph,
+                          job.named_graphs, job.substitutions, job.row_cap], ensure_ascii=False)
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
+
+    def answer(self, job: Job) -> tuple[Answer, str, bool]:
+        """Answer from the cache, or run in a worker and cache; returns (answer, etag, hit)."""
+        tag = self.etag(job)
+        t0 = time.perf_counter()
+        hit = self.cache.get(tag)
+        if hit is not None:
+            self.metrics.latency.labels("hit").observe(time.perf_counter() - t0)
+            self.metrics.queries.labels("ok", "hit").inc()
+            return hit, tag, True  # type: ignore[return-value]
+        ans = self.executor.submit(job)
+        dt = time.perf_counter() - t0
+        self.metrics.latency.labels("miss").observe(dt)
+        self.metrics.queries.labels("ok", "miss").inc()
+        self.cache.put(tag, ans, len(ans.body) + len(job.sparql))
+        log.info(json.dumps({"event": "query", "etag": tag[:16], "ms": round(dt * 1000, 2),
+                             "rows": ans.rows, "format": ans.format, "truncated": ans.truncated,
+                             "cache": "miss"}))
+        return ans, tag, False
+
+
+def state(app: Flask | None = None) -> State:
+    return (app or current_app).extensions["r2pkg"]

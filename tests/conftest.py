@@ -1,0 +1,109 @@
+"""Shared fixtures: one validated build per test session, loaded once into pyoxigraph."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from r2pkg import store
+from r2pkg.build import build
+from r2pkg.paths import Resources, resource_root
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    r = resource_root()
+    assert r == REPO, f"tests must run against this checkout, resolved {r}"
+    return r
+
+
+@pytest.fixture(scope="session")
+def res(root: Path, tmp_path_factory: pytest.TempPathFactory) -> Resources:
+    return Resources(root=root, build_dir=tmp_path_factory.mktemp("build"))
+
+
+@pytest.fixture(scope="session")
+def built(res: Resources):
+    """The project's data, built (SHACL + passages + OWL RL) once for the session."""
+    return build(res)
+
+
+@pytest.fixture(scope="session")
+def dataset(built):
+    return store.load(built)
+
+
+@pytest.fixture(scope="session")
+def make_app(res, dataset):
+    """Factory for apps over the session dataset (or an injected one); executors closed at the end."""
+    from r2pkg.web import create_app
+
+    apps = []
+
+    def factory(**config):
+        cfg = {"HOME": str(res.root), "BUILD_DIR": str(res.build_dir), "DATASET": dataset,
+               "QUERY_WORKERS": 2, **config}
+        app = create_app(cfg)
+        app.config["TESTING"] = True
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        app.extensions["r2pkg"].executor.close()
+
+
+@pytest.fixture(scope="session")
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(res, built):
+    """`r2pkg serve` as a subprocess on a free loopback port (real gunicorn, real sockets)."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    env = {**os.environ, "R2PKG_BUILD_DIR": str(res.build_dir), "R2PKG_HOME": str(res.root)}
+    proc = subprocess.Popen([sys.executable, "-m", "r2pkg.cli", "serve", "--port", str(port),
+                             "--timeout", "3"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=1) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError("r2pkg serve exited: " + (proc.stdout.read() if proc.stdout else ""))
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError("r2pkg serve did not answer /healthz within 30 s")
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -1,0 +1,115 @@
+"""The build pipeline: conformance, artefact contents, reproducibility, atomic failure."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from r2pkg import store
+from r2pkg.build import DATASET_FILE, build, current_build
+from r2pkg.errors import DataError, NoBuild, RdfSyntaxError, ValidationFailed
+from r2pkg.paths import Resources
+from r2pkg.sources import input_files
+
+
+def test_build_conforms_and_writes_artefact(built):
+    m = built.manifest
+    assert m["validation"]["conforms"] is True
+    assert m["validation"]["Violation"] == 0
+    assert m["validation"]["consistency"] == "owlrl"
+    for name in ("dataset.nq", "report.ttl", "manifest.json"):
+        assert (built.path / name).is_file()
+    assert m["build_id"] == hashlib.sha256(built.dataset_path.read_bytes()).hexdigest()[:16]
+    # one named graph per input file, and the triple counts add up
+    assert len(m["graphs"]) == len(m["inputs"])
+    assert m["triples"] == sum(m["graphs"].values())
+
+
+def test_every_input_file_is_a_named_graph(res, dataset):
+    files = input_files(res)
+    assert {f.name for f in files} >= {"ontology", "schemes", "imports", "reference/un-membership"}
+    graphs = {g.value for g in dataset.store.named_graphs()}
+    assert graphs == {str(f.graph) for f in files}
+    # the default graph is empty: everything lives in a named graph
+    assert list(dataset.store.quads_for_pattern(None, None, None, ox.DefaultGraph())) == []
+
+
+def test_artefact_is_sorted_and_reproducible(res, built, tmp_path):
+    lines = built.dataset_path.read_text().splitlines()
+    assert lines == sorted(lines)
+    again = build(Resources(res.root, tmp_path / "again"), consistency=False)
+    assert again.dataset_path.read_bytes() == built.dataset_path.read_bytes()
+    assert again.build_id == built.build_id
+
+
+def test_current_build_without_build_raises(tmp_path):
+    with pytest.raises(NoBuild):
+        current_build(tmp_path / "nothing")
+
+
+@pytest.fixture
+def scratch(res, built, tmp_path) -> Resources:
+    """A copy of the resources with the session's good build already published."""
+    root = tmp_path / "home"
+    for d in ("ontology", "shapes", "data", "queries"):
+        shutil.copytree(res.root / d, root / d)
+    bdir = tmp_path / "build"
+    bdir.mkdir()
+    shutil.copytree(built.path, bdir / "builds" / built.build_id)
+    (bdir / "current").symlink_to(Path("builds") / built.build_id)
+    return Resources(root, bdir)
+
+
+def _assert_last_good_build_kept(scratch: Resources, built) -> None:
+    cur = current_build(scratch.build_dir)
+    assert cur.build_id == built.build_id
+    assert (cur.path / DATASET_FILE).read_bytes() == built.dataset_path.read_bytes()
+    assert [p.name for p in (scratch.build_dir / "builds").iterdir()] == [built.build_id]
+
+
+def test_syntax_error_names_file_line_column_and_keeps_last_build(scratch, built):
+    bad = scratch.data / "broken.ttl"
+    bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:d undeclared:e ex:f .\n")
+    with pytest.raises(RdfSyntaxError) as e:
+        build(scratch)
+    assert e.value.details["file"].endswith("broken.ttl")
+    assert e.value.details["line"] == 3
+    assert e.value.details["column"] == 6
+    assert "undeclared" in e.value.message
+    _assert_last_good_build_kept(scratch, built)
+
+
+def test_non_utf8_file_is_rejected(scratch, built):
+    (scratch.data / "latin1.ttl").write_bytes(
+        '@prefix ex: <http://example.org/> .\nex:a ex:b "caf\xe9" .\n'.encode("latin-1"))
+    with pytest.raises(DataError) as e:
+        build(scratch)
+    assert "not UTF-8" in e.value.message and e.value.details["line"] == 2
+    _assert_last_good_build_kept(scratch, built)
+
+
+def test_non_conforming_data_fails_and_keeps_last_build(scratch, built):
+    (scratch.data / "bad-state.ttl").write_text(
+        "@prefix r2p: <https://w3id.org/r2pkg/ontology#> .\n"
+        "<https://w3id.org/r2pkg/id/state/XX> a r2p:State ; "
+        '<http://www.w3.org/2000/01/rdf-schema#label> "Nowhere"@en ; r2p:iso3 "xx" .\n')
+    with pytest.raises(ValidationFailed) as e:
+        build(scratch, consistency=False)
+    assert "shapes:StateIdentifiers" in e.value.message
+    _assert_last_good_build_kept(scratch, built)
+
+
+def test_loaded_store_matches_artefact(built, dataset):
+    assert len(dataset) == built.manifest["triples"]
+    assert dataset.build_id == built.build_id
+    assert json.loads((built.path / "manifest.json").read_text())["build_id"] == dataset.build_id
+
+
+def test_store_load_is_independent(built):
+    a, b = store.load(built), store.load(built)
+    a.store.clear()
+    assert len(b) == built.manifest["triples"]
