@@ -104,3 +104,15 @@ def test_header(path: Path):
 def test_competency_query(store: ox.Store, path: Path):
     expected = (EXPECTED / (path.stem + ".csv")).read_bytes()
     assert run(store, path).decode("utf-8") == expected.decode("utf-8")
+
+
+def test_dialogue_2017_passages_match_source():
+    """Every passage cited by data/dialogue-2017 quotes the stored source exactly at its offsets."""
+    from rdflib import Graph
+
+    from r2pkg.provenance import check_passages
+
+    g = Graph()
+    for p in sorted((REPO / "data" / "dialogue-2017").glob("*.ttl")):
+        g.parse(p, format="turtle")
+    assert not check_passages(g, REPO / "data" / "sources")

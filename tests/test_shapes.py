@@ -71,10 +71,14 @@ def schemes() -> Graph:
     return parse_turtle(REPO / "ontology" / "schemes.ttl")
 
 
-def declared_shapes(shapes: Graph) -> set[str]:
-    return {"shapes:" + str(s).removeprefix(SHAPES_NS)
-            for s in shapes.subjects(RDF.type, SH.NodeShape)
-            if isinstance(s, URIRef) and str(s).startswith(SHAPES_NS)}
+def declared_shapes(shapes: Graph) -> dict[str, str]:
+    """Named node shapes of shapes/*.ttl with their declared severity (SHACL default: Violation)."""
+    out = {}
+    for s in shapes.subjects(RDF.type, SH.NodeShape):
+        if isinstance(s, URIRef) and str(s).startswith(SHAPES_NS):
+            sev = shapes.value(s, SH.severity)
+            out["shapes:" + str(s).removeprefix(SHAPES_NS)] = str(sev or SH.Violation).rsplit("#", 1)[-1]
+    return out
 
 
 def test_fixtures_collected():
@@ -85,15 +89,20 @@ def test_fixtures_collected():
 
 
 def test_every_shape_has_an_invalid_fixture(shapes_graph):
-    shapes = declared_shapes(shapes_graph)
-    assert shapes, "no sh:NodeShape found in shapes/*.ttl"
-    wanted = shapes | set(PSEUDO_SHAPES)
+    severity = declared_shapes(shapes_graph)
+    assert severity, "no sh:NodeShape found in shapes/*.ttl"
+    severity.update({s: "Violation" for s in PSEUDO_SHAPES})
+    wanted = set(severity)
     covered: dict[str, list[str]] = {}
     for p in FIXTURE_FILES:
         m = NAME.match(p.name)
         if m and m.group("shape"):
             shape = "shapes:" + m.group("shape")
-            assert shape in {s for s, _ in expected(p)}, f"{p.name} does not expect {shape} to fire"
+            want = dict(expected(p))
+            assert shape in want, f"{p.name} does not expect {shape} to fire"
+            if shape in severity:
+                assert want[shape] == severity[shape], (
+                    f"{p.name} expects {shape} {want[shape]}, but the shape declares sh:{severity[shape]}")
             covered.setdefault(shape, []).append(p.name)
     missing = sorted(wanted - set(covered))
     assert not missing, f"shapes without an invalid fixture in tests/shapes/: {missing}"

@@ -55,14 +55,23 @@ def negotiate(accept_header: str | None, candidates: list[tuple[str, object]], d
     return scored[0][4]
 
 
+# Generic ``format=``/``output=`` names that clients send for every query form: SPARQLWrapper sends
+# its return format, ``xml`` by default (and ``n3`` for N3), for CONSTRUCT/DESCRIBE too. For graph
+# results they mean RDF/XML and Turtle (a Turtle document is valid N3).
+_GRAPH_SYNONYMS = {"xml": "rdfxml", "n3": "turtle"}
+
+
 def choose_format(kind: str, accept_header: str | None, explicit: str | None = None) -> Format | None:
     """The format for a result of ``kind``: the ``format=`` parameter wins, else the Accept header."""
     if explicit:
-        return lookup(explicit, kind)
-    cands = []
-    for f in for_kind(kind):
-        cands.append((f.media_type, f))
-        cands += [(a, f) for a in f.aliases if "/" in a]
+        fmt = lookup(explicit, kind)
+        synonym = _GRAPH_SYNONYMS.get(explicit.strip().lower()) if kind == "graph" else None
+        return fmt if fmt is not None or synonym is None else lookup(synonym, kind)
+    # Canonical media types before aliases, so a wildcard such as text/* picks text/csv (a type it
+    # matches) rather than XML through its text/xml alias.
+    formats = for_kind(kind)
+    cands = [(f.media_type, f) for f in formats]
+    cands += [(a, f) for f in formats for a in f.aliases if "/" in a]
     return negotiate(accept_header, cands, DEFAULTS[kind])
 
 

@@ -16,9 +16,11 @@
     populateFromUrl: false,
     copyEndpointOnNewTab: true,
   });
+  // The query goes in the tab's config: Tab.setQuery() throws on a tab that was never shown
+  // (its editor is created lazily), which used to stop the loop after the first example.
   for (const ex of cfg.examples) {
-    const tab = yasgui.addTab(false, { name: ex.name, requestConfig: { endpoint: endpoint, method: "POST" } });
-    tab.setQuery(ex.query);
+    yasgui.addTab(false, { name: ex.name, yasqe: { value: ex.query },
+                           requestConfig: { endpoint: endpoint, method: "POST" } });
   }
   window.r2pkgYasgui = yasgui;
 })();
