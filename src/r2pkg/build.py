@@ -114,14 +114,8 @@ def build(res: Resources, *, consistency: bool = True) -> Build:
         raise ValidationFailed(f"the data does not conform ({c['Violation']} violations)\n{result.text()}",
                                violations=c["Violation"])
     nq = _nquads(inputs)
-    build_id = hashlib.sha256(nq).hexdigest()[:16]
     counts = {f.name: len(inputs.graphs[f.name]) for f in inputs.files}
     manifest = {
-        "build_id": build_id,
-        "r2pkg_version": __version__,
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "duration_s": None,
-        "triples": sum(1 for _ in nq.splitlines()),
         "graphs": {str(f.graph): counts[f.name] for f in inputs.files},
         "inputs": [{"path": f.path.relative_to(res.root).as_posix(), "graph": str(f.graph),
                     "sha256": _sha256(f.path), "triples": counts[f.name]} for f in inputs.files],
@@ -129,13 +123,35 @@ def build(res: Resources, *, consistency: bool = True) -> Build:
         "validation": {"conforms": result.conforms, **result.counts(),
                        "consistency": "owlrl" if consistency else "skipped"},
     }
-    res.build_dir.mkdir(parents=True, exist_ok=True)
-    builds = res.build_dir / "builds"
+    return publish_nquads(nq, res.build_dir, manifest, report=result.report, started=t0)
+
+
+def publish_nquads(nq: bytes, build_dir: Path, manifest: dict, *, report: Graph | None = None,
+                   started: float | None = None) -> Build:
+    """Write an artefact for sorted N-Quads ``nq`` and publish it atomically as the current build.
+
+    ``build`` calls this after validation; benchmarks call it directly for synthetic data (which is
+    then published unvalidated: the manifest says so).
+    """
+    t0 = started if started is not None else time.perf_counter()
+    build_id = hashlib.sha256(nq).hexdigest()[:16]
+    manifest = {
+        "build_id": build_id,
+        "r2pkg_version": __version__,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "duration_s": None,
+        "triples": nq.count(b"\n"),
+        "graphs": {},
+        "validation": {"conforms": None, "consistency": "skipped"},
+        **manifest,
+    }
+    build_dir.mkdir(parents=True, exist_ok=True)
+    builds = build_dir / "builds"
     builds.mkdir(exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
     try:
         (tmp / DATASET_FILE).write_bytes(nq)
-        result.report.serialize(tmp / REPORT_FILE, format="turtle")
+        (report if report is not None else Graph()).serialize(tmp / REPORT_FILE, format="turtle")
         manifest["duration_s"] = round(time.perf_counter() - t0, 3)
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         final = builds / build_id
@@ -145,7 +161,7 @@ def build(res: Resources, *, consistency: bool = True) -> Build:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _publish(res.build_dir, final)
+    _publish(build_dir, final)
     _prune(builds, keep=final)
     return Build(final, manifest)
 

@@ -1,0 +1,290 @@
+"""Benchmark r2pkg against Oxigraph server and rdflib-endpoint on the same data, in one run.
+
+    python bench/run.py --k 1            # a full k=1 run (a few minutes)
+    python bench/run.py --k 1 10 100     # growth from k=1 to k=100
+
+Needs: r2pkg installed (this checkout), the PyPI packages `oxigraph` (its CLI) and `rdflib-endpoint`
++ `uvicorn` in the environment given by --peers-python (default: this Python), and Debian's `wrk`
+(load generator). Everything runs on loopback. Results: bench/results/<k>.md and .json.
+
+Per query and server: rows returned (checked equal across servers), latency median and p95 over
+sequential keep-alive requests, throughput with 4 and 16 concurrent connections (wrk, uncached
+r2pkg = answer cache disabled; cached r2pkg = repeated identical GETs), plus load time, time to first
+answer and memory (RSS and PSS summed over the server's process tree).
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+JSON_TYPES = "application/sparql-results+json"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            kids = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            kids = []
+        todo += [int(k) for k in kids]
+    return out
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    rss = pss = 0
+    for p in tree(pid):
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1])
+        except OSError:
+            pass
+    return round(rss / 1024, 1), round(pss / 1024, 1)
+
+
+class Server:
+    def __init__(self, name: str, cmd: list[str], port: int, path: str, env: dict | None = None,
+                 setup_s: float = 0.0) -> None:
+        self.name, self.port, self.path, self.setup_s = name, port, path, setup_s
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        self.ttfa = None
+        while time.perf_counter() - t0 < 600:
+            try:
+                if self.request("ASK { ?s ?p ?o }")[0] == 200:
+                    self.ttfa = time.perf_counter() - t0
+                    break
+            except OSError:
+                time.sleep(0.02)
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {self.proc.returncode}")
+        if self.ttfa is None:
+            raise RuntimeError(f"{name} did not answer")
+
+    def url(self, query: str) -> str:
+        return f"http://127.0.0.1:{self.port}{self.path}?" + urllib.parse.urlencode({"query": query})
+
+    def request(self, query: str, conn: http.client.HTTPConnection | None = None,
+                accept: str = JSON_TYPES) -> tuple[int, bytes]:
+        own = conn is None
+        conn = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        conn.request("GET", self.url(query)[len(f"http://127.0.0.1:{self.port}"):], headers={"Accept": accept})
+        r = conn.getresponse()
+        body = r.read()
+        if own:
+            conn.close()
+        return r.status, body
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+def count_rows(body: bytes, construct: bool) -> int:
+    if construct:
+        return sum(1 for line in body.decode().splitlines() if line.strip() and not line.startswith("#"))
+    doc = json.loads(body)
+    return 1 if "boolean" in doc else len(doc["results"]["bindings"])
+
+
+def latency(server: Server, query: str, n: int, accept: str) -> tuple[float, float]:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        status, _ = server.request(query, conn, accept)
+        times.append((time.perf_counter() - t0) * 1000)
+        assert status == 200, (server.name, status)
+    conn.close()
+    times.sort()
+    return round(statistics.median(times), 3), round(times[min(len(times) - 1, int(0.95 * len(times)))], 3)
+
+
+def wrk(url: str, conns: int, seconds: float, accept: str) -> float:
+    out = subprocess.run(["wrk", f"-t{min(conns, 2)}", f"-c{conns}", f"-d{seconds}s", "--latency",
+                          "-H", f"Accept: {accept}", url], capture_output=True, text=True, check=True).stdout
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    if non2xx:
+        raise RuntimeError(f"wrk saw {non2xx.group(1)} error responses for {url[:80]}")
+    return float(m.group(1)) if m else 0.0
+
+
+def queries(include_cq: bool) -> list[tuple[str, str]]:
+    qs = [(p.stem, p.read_text()) for p in sorted((HERE / "queries").glob("*.rq"))]
+    if include_cq:
+        qs += [(p.stem, p.read_text()) for p in sorted((REPO / "queries").glob("cq*.rq"))]
+    return qs
+
+
+def prepare_r2pkg(nq: Path, build_dir: Path) -> None:
+    from r2pkg.build import publish_nquads
+
+    publish_nquads(nq.read_bytes(), build_dir, {"source": f"bench {nq.name}"})
+
+
+def geomean(xs: list[float]) -> float:
+    xs = [x for x in xs if x > 0]
+    return round(statistics.geometric_mean(xs), 1) if xs else 0.0
+
+
+def run_k(k: int, args) -> dict:
+    work = Path(tempfile.mkdtemp(prefix=f"r2pkg-bench-k{k}-"))
+    base = work / "base"
+    subprocess.run([sys.executable, "-m", "r2pkg.cli", "--build-dir", str(base), "build", "--no-consistency"],
+                   check=True, capture_output=True)
+    nq = work / f"k{k}.nq"
+    subprocess.run([sys.executable, str(HERE / "generate.py"), "--k", str(k), "--base",
+                    str(base / "current" / "dataset.nq"), "-o", str(nq)], check=True, capture_output=True)
+    quads = sum(1 for _ in nq.open())
+    peers_py = args.peers_python
+    oxi = str(Path(peers_py).parent / "oxigraph")
+    t0 = time.perf_counter()
+    subprocess.run([oxi, "load", "--location", str(work / "oxi"), "--file", str(nq)], check=True,
+                   capture_output=True)
+    oxi_load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    prepare_r2pkg(nq, work / "r2b")
+    r2_prepare = time.perf_counter() - t0
+
+    def r2pkg_server(name: str, cache: bool) -> Server:
+        return Server(name, [sys.executable, "-m", "r2pkg.cli", "--build-dir", str(work / "r2b"), "serve",
+                             "--port", str(port := free_port()), "--workers", str(args.workers),
+                             "--timeout", "60"], port, "/sparql",
+                      env={"R2PKG_CACHE_MAX_BYTES": str(64 * 2**20 if cache else 0)}, setup_s=r2_prepare)
+
+    servers = {}
+    servers["r2pkg"] = r2pkg_server("r2pkg", cache=False)
+    servers["r2pkg-cached"] = r2pkg_server("r2pkg-cached", cache=True)
+    port = free_port()
+    servers["oxigraph"] = Server("oxigraph", [oxi, "serve-read-only", "--location", str(work / "oxi"), "--bind",
+                                              f"127.0.0.1:{port}", "--union-default-graph", "--timeout-s", "60"],
+                                 port, "/query", setup_s=oxi_load)
+    if k <= args.rdflib_max_k:
+        port = free_port()
+        servers["rdflib-endpoint"] = Server("rdflib-endpoint", [peers_py, str(HERE / "rdflib_endpoint_app.py"),
+                                                                str(nq), str(port)], port, "/")
+    result = {"k": k, "quads": quads, "servers": {}, "queries": {}}
+    for name, s in servers.items():
+        rss, pss = memory_mb(s.proc.pid)
+        result["servers"][name] = {"time_to_first_answer_s": round(s.ttfa, 3), "prepare_s": round(s.setup_s, 3),
+                                   "rss_mb": rss, "pss_mb": pss}
+    for qname, q in queries(include_cq=True):
+        construct = bool(re.search(r"^\s*CONSTRUCT", q, re.M | re.I))
+        accept = "application/n-triples" if construct else JSON_TYPES
+        row = result["queries"][qname] = {}
+        for name, s in servers.items():
+            if name == "rdflib-endpoint" and qname.startswith("cq") and not args.rdflib_cq:
+                continue
+            status, body = s.request(q, accept=accept)
+            if status != 200:
+                row[name] = {"error": status}
+                continue
+            n = count_rows(body, construct)
+            lat = latency(s, q, args.latency_n if name != "rdflib-endpoint" else max(3, args.latency_n // 10), accept)
+            row[name] = {"rows": n, "median_ms": lat[0], "p95_ms": lat[1]}
+            if qname.startswith("b") or args.all_throughput:
+                for c in (4, 16):
+                    dur = args.seconds if name != "rdflib-endpoint" else max(1.0, args.seconds / 2)
+                    row[name][f"rps_c{c}"] = wrk(s.url(q), c, dur, accept)
+        rows = {r["rows"] for r in row.values() if "rows" in r}
+        row["rows_agree"] = len(rows) == 1
+    for name, s in servers.items():
+        result["servers"][name]["rss_after_mb"], result["servers"][name]["pss_after_mb"] = memory_mb(s.proc.pid)
+        s.stop()
+    for name in servers:
+        for c in (4, 16):
+            result["servers"][name][f"geomean_rps_c{c}"] = geomean(
+                [v[name].get(f"rps_c{c}", 0) for q, v in result["queries"].items() if name in v])
+    shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def markdown(res: dict, machine: str) -> str:
+    k = res["k"]
+    names = list(res["servers"])
+    ox = res["servers"]["oxigraph"]
+    lines = [f"# r2pkg benchmark, k={k} ({res['quads']} quads)", "", machine, "",
+             "| server | TTFA s | prepare s | RSS MB | PSS MB | geomean req/s c=4 | ratio vs Oxigraph | geomean req/s c=16 | ratio |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for n in names:
+        s = res["servers"][n]
+        r4 = s["geomean_rps_c4"] / ox["geomean_rps_c4"] if ox["geomean_rps_c4"] else 0
+        r16 = s["geomean_rps_c16"] / ox["geomean_rps_c16"] if ox["geomean_rps_c16"] else 0
+        lines.append(f"| {n} | {s['time_to_first_answer_s']} | {s['prepare_s']} | {s['rss_after_mb']} | "
+                     f"{s['pss_after_mb']} | {s['geomean_rps_c4']} | {r4:.2f}x | {s['geomean_rps_c16']} | {r16:.2f}x |")
+    lines += ["", "Per query: rows (equal across servers?), median / p95 latency in ms, req/s at c=4 and c=16.", "",
+              "| query | rows agree | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+    for q, row in res["queries"].items():
+        cells = []
+        for n in names:
+            v = row.get(n)
+            if not v:
+                cells.append("-")
+            elif "error" in v:
+                cells.append(f"HTTP {v['error']}")
+            else:
+                tp = f"; {v['rps_c4']:.0f} / {v['rps_c16']:.0f} rps" if "rps_c4" in v else ""
+                cells.append(f"{v['rows']} rows; {v['median_ms']} / {v['p95_ms']} ms{tp}")
+        lines.append(f"| {q} | {'yes' if row['rows_agree'] else 'NO'} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--k", type=int, nargs="+", default=[1])
+    ap.add_argument("--peers-python", default=sys.executable,
+                    help="Python of the environment holding the oxigraph CLI, rdflib-endpoint and uvicorn")
+    ap.add_argument("--workers", type=int, default=2, help="r2pkg serve --workers")
+    ap.add_argument("--seconds", type=float, default=2.0, help="wrk duration per query and concurrency")
+    ap.add_argument("--latency-n", type=int, default=50, help="sequential requests per query for latency")
+    ap.add_argument("--rdflib-max-k", type=int, default=10, help="skip rdflib-endpoint above this k")
+    ap.add_argument("--rdflib-cq", action="store_true", help="also run the competency queries on rdflib-endpoint")
+    ap.add_argument("--all-throughput", action="store_true", help="throughput for the competency queries too")
+    ap.add_argument("--out", type=Path, default=HERE / "results")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    machine = (f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+               f"{platform.platform()}; load generator: wrk (-t2); date {time.strftime('%Y-%m-%d')}")
+    for k in args.k:
+        res = run_k(k, args)
+        res["machine"] = machine
+        (args.out / f"k{k}.json").write_text(json.dumps(res, indent=2) + "\n")
+        md = markdown(res, machine)
+        (args.out / f"k{k}.md").write_text(md)
+        print(md)
+
+
+if __name__ == "__main__":
+    main()
