@@ -131,13 +131,19 @@ def latency(server: Server, query: str, n: int, accept: str) -> tuple[float, flo
     return round(statistics.median(times), 3), round(times[min(len(times) - 1, int(0.95 * len(times)))], 3)
 
 
+WRK_LUA = HERE / "wrk-errors.lua"
+
+
 def wrk(url: str, conns: int, seconds: float, accept: str) -> float:
-    out = subprocess.run(["wrk", f"-t{min(conns, 2)}", f"-c{conns}", f"-d{seconds}s", "--latency",
-                          "-H", f"Accept: {accept}", url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(["wrk", f"-t{min(conns, 2)}", f"-c{conns}", f"-d{max(1, round(seconds))}s",
+                          "-s", str(WRK_LUA), "-H", f"Accept: {accept}", url],
+                         capture_output=True, text=True, check=True).stdout
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     if non2xx:
-        raise RuntimeError(f"wrk saw {non2xx.group(1)} error responses for {url[:80]}")
+        first = re.search(r"^ERROR (.*)$", out, re.M)
+        raise RuntimeError(f"wrk saw {non2xx.group(1)} error responses for {url[:80]}: "
+                           f"{first.group(1) if first else '?'}")
     return float(m.group(1)) if m else 0.0
 
 
@@ -189,7 +195,7 @@ def run_k(k: int, args) -> dict:
     servers["r2pkg-cached"] = r2pkg_server("r2pkg-cached", cache=True)
     port = free_port()
     servers["oxigraph"] = Server("oxigraph", [oxi, "serve-read-only", "--location", str(work / "oxi"), "--bind",
-                                              f"127.0.0.1:{port}", "--union-default-graph", "--timeout-s", "60"],
+                                              f"127.0.0.1:{port}", "--union-default-graph"],
                                  port, "/query", setup_s=oxi_load)
     if k <= args.rdflib_max_k:
         port = free_port()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+import pyoxigraph as ox
 from werkzeug.wrappers import Request
 
 from ..errors import ForbiddenQuery, PayloadTooLarge, QueryError, R2pkgError
@@ -41,6 +42,16 @@ def _decode_params(raw: bytes, where: str) -> list[tuple[str, str]]:
         raise BadRequest(f"the {where} is not valid UTF-8 (percent-encoded)", reason="encoding") from e
     except ValueError as e:
         raise BadRequest(f"the {where} has too many fields or is malformed: {e}") from e
+
+
+def _graph_iri(value: str) -> str:
+    """A dataset IRI from default-graph-uri / named-graph-uri: an absolute IRI, used as a name only
+    (never fetched)."""
+    try:
+        ox.NamedNode(value)
+    except ValueError as e:
+        raise BadRequest(f"graph IRI {value[:100]!r} is not a valid absolute IRI", reason="graph-iri") from e
+    return value
 
 
 def _media_type(request: Request) -> tuple[str | None, dict[str, str]]:
@@ -118,8 +129,8 @@ def parse(request: Request, *, max_bytes: int) -> Operation:
             raise PayloadTooLarge(f"the query is longer than {max_bytes} bytes", limit=max_bytes)
         if not query.strip():
             raise BadRequest("the query is empty", reason="empty-query")
-    dg = tuple(v for k, v in params if k == "default-graph-uri")
-    ng = tuple(v for k, v in params if k == "named-graph-uri")
+    dg = tuple(_graph_iri(v) for k, v in params if k == "default-graph-uri")
+    ng = tuple(_graph_iri(v) for k, v in params if k == "named-graph-uri")
     formats = [v for k, v in params if k in ("format", "output")]
     # A protocol dataset (either parameter) replaces FROM / FROM NAMED and the union default graph;
     # with only named graphs given, the default graph is empty.
