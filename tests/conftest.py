@@ -107,3 +107,6 @@ def live_server(res, built):
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait(5)
+    if proc.stdout:
+        proc.stdout.close()

@@ -113,3 +113,18 @@ def test_store_load_is_independent(built):
     a, b = store.load(built), store.load(built)
     a.store.clear()
     assert len(b) == built.manifest["triples"]
+
+
+def test_duplicate_key_names_shape_and_focus_node(scratch, built):
+    (scratch.data / "dup.ttl").write_text(
+        "@prefix r2p: <https://w3id.org/r2pkg/ontology#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "<https://w3id.org/r2pkg/id/state/NLX> a r2p:State ; rdfs:label \"Netherlands again\"@en ;\n"
+        "  r2p:iso3 \"NLD\" ; r2p:unStatus <https://w3id.org/r2pkg/id/concept/un-status/member-state> .\n")
+    with pytest.raises(ValidationFailed) as e:
+        build(scratch, consistency=False)
+    msg = e.value.message
+    assert "shapes:UniqueIso3 on r2pkg:id/state/NLX" in msg and "duplicate key" in msg
+    assert "shapes:UniqueIso3 on r2pkg:id/state/NLD" in msg
+    assert e.value.exit_code == 1
+    _assert_last_good_build_kept(scratch, built)

@@ -121,3 +121,10 @@ class PayloadTooLarge(QueryError):
 
     code = "QUERY_TOO_LARGE"
     status = 413
+
+
+class QueryTooComplex(QueryError):
+    """The query exceeds a structural limit (nesting depth), or it crashed the engine's worker."""
+
+    code = "QUERY_TOO_COMPLEX"
+    status = 400

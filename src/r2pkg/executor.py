@@ -144,6 +144,7 @@ def _worker_main(conn: Connection, store: ox.Store) -> None:
 
 class _Worker:
     def __init__(self, store: ox.Store) -> None:
+        self.last_used = time.monotonic()
         self.conn, child = _CTX.Pipe()
         self.proc = _CTX.Process(target=_worker_main, args=(child, store), daemon=True)
         self.proc.start()
@@ -160,21 +161,30 @@ class _Worker:
 class Executor:
     """A pool of worker processes holding ``store``.
 
+    ``workers`` processes are started up front. When all of them are busy (say, with runaway
+    queries that will only end at their timeout), up to ``max_workers`` in total are forked on
+    demand, so a cheap query still gets a worker at once; surplus workers retire after ``idle_ttl`` idle seconds.
+    Beyond ``max_workers`` concurrent queries, a request waits at most ``queue_timeout`` for a
+    worker and then gets :class:`~r2pkg.errors.Overloaded` (503).
+
     Args:
-        workers: number of worker processes (concurrent queries).
+        workers: worker processes kept ready.
+        max_workers: the most concurrent queries (default twice ``workers``).
         timeout: wall-clock seconds a query may run before its worker is killed.
         queue_timeout: seconds a request may wait for a free worker before Overloaded.
     """
 
-    def __init__(self, store: ox.Store, *, workers: int = 2, timeout: float = 5.0,
-                 queue_timeout: float = 10.0) -> None:
-        self.store, self.timeout, self.queue_timeout = store, timeout, queue_timeout
+    def __init__(self, store: ox.Store, *, workers: int = 2, max_workers: int | None = None,
+                 timeout: float = 5.0, queue_timeout: float = 10.0, idle_ttl: float = 30.0) -> None:
+        self.store, self.timeout, self.queue_timeout, self.idle_ttl = store, timeout, queue_timeout, idle_ttl
+        self.size = max(1, workers)
+        self.max_workers = max(self.size, max_workers if max_workers is not None else 2 * self.size)
         self._lock = threading.Lock()
-        self._free: list[_Worker] = [_Worker(store) for _ in range(max(1, workers))]
-        self._sem = threading.Semaphore(len(self._free))
+        self._free: list[_Worker] = [_Worker(store) for _ in range(self.size)]
+        self._total = self.size
+        self._sem = threading.Semaphore(self.max_workers)
         self._closed = False
         self.timeouts = 0
-        self.size = len(self._free)
 
     def submit(self, job: Job, timeout: float | None = None) -> Answer:
         """Run ``job`` in a worker; raise QueryTimeout / Overloaded / the job's domain error."""
@@ -183,7 +193,17 @@ class Executor:
         worker = None
         try:
             with self._lock:
-                worker = self._free.pop()
+                if self._free:
+                    worker = self._free.pop()
+                else:  # every worker is busy: fork an overflow worker (bounded by the semaphore)
+                    self._total += 1
+            if worker is None:
+                try:
+                    worker = _Worker(self.store)
+                except BaseException:
+                    with self._lock:
+                        self._total -= 1
+                    raise
             limit = self.timeout if timeout is None else timeout
             worker.conn.send(job)
             if not worker.conn.poll(limit):
@@ -195,13 +215,16 @@ class Executor:
             try:
                 msg = worker.conn.recv()
             except (EOFError, OSError):
+                # The worker died while evaluating this query (e.g. the engine overflowed its stack):
+                # the query is the cause, so it is refused like any other bad query; the pool heals.
                 self._replace(worker)
                 worker = None
-                raise R2pkgError("the query worker died")
+                from .errors import QueryTooComplex
+
+                raise QueryTooComplex("the query crashed the query engine and was refused", reason="crash")
         finally:
             if worker is not None:
-                with self._lock:
-                    self._free.append(worker)
+                self._release(worker)
             self._sem.release()
         if msg[0] == "ok":
             return msg[1]
@@ -212,12 +235,33 @@ class Executor:
             raise R2pkgError("internal error while evaluating the query")
         raise cls(msg[2], **msg[3])
 
+    def _release(self, worker: _Worker) -> None:
+        """Return a worker to the pool; overflow workers idle for ``idle_ttl`` seconds retire."""
+        now = time.monotonic()
+        worker.last_used = now
+        retired = []
+        with self._lock:
+            self._free.append(worker)
+            while self._total > self.size and not self._closed:
+                oldest = min(self._free, key=lambda w: w.last_used)
+                if now - oldest.last_used < self.idle_ttl:
+                    break
+                self._free.remove(oldest)
+                self._total -= 1
+                retired.append(oldest)
+        for w in retired:
+            w.kill()
+
     def _replace(self, worker: _Worker) -> None:
+        """Kill a worker (timed out or dead) and keep the pool at its base size."""
         worker.kill()
-        if not self._closed:
-            fresh = _Worker(self.store)
-            with self._lock:
-                self._free.append(fresh)
+        with self._lock:
+            if self._closed or self._total > self.size:
+                self._total -= 1
+                return
+        fresh = _Worker(self.store)
+        with self._lock:
+            self._free.append(fresh)
 
     def close(self) -> None:
         self._closed = True
@@ -227,8 +271,13 @@ class Executor:
             self._free.clear()
 
     def alive(self) -> int:
+        """Idle workers whose process is alive."""
         with self._lock:
             return sum(1 for w in self._free if w.proc.is_alive())
+
+    def busy(self) -> int:
+        with self._lock:
+            return self._total - len(self._free)
 
 
 def wait_until(pred, timeout: float) -> bool:

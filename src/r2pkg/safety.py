@@ -25,6 +25,24 @@ _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
 
 
+MAX_NESTING = 128  # pyoxigraph's recursive parser overflows its stack (and crashes) on ~5,000 levels
+
+
+def nesting_depth(sparql: str) -> int:
+    """The deepest nesting of (), {} and [] outside strings, IRIs and comments."""
+    depth = deepest = 0
+    for m in _TOKEN.finditer(sparql):
+        if m.lastgroup != "other":
+            continue
+        c = m.group()
+        if c in "({[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in ")}]":
+            depth -= 1
+    return deepest
+
+
 def keywords(sparql: str) -> list[tuple[str, str | None]]:
     """Bare keywords of a query, each with the IRI token that follows it (if any)."""
     # SPARQL allows \uXXXX escapes anywhere in a query: decode them first, so an escaped keyword
@@ -56,6 +74,12 @@ def check_query(sparql: str, *, service_allowlist: frozenset[str] = frozenset())
         ForbiddenQuery: an update operation, ``LOAD``, or ``SERVICE`` to an endpoint that is not in
             ``service_allowlist`` (a variable endpoint, ``SERVICE ?x``, is never allowed).
     """
+    depth = nesting_depth(sparql)
+    if depth > MAX_NESTING:
+        from .errors import QueryTooComplex
+
+        raise QueryTooComplex(f"the query nests {depth} levels deep; at most {MAX_NESTING} are allowed",
+                              reason="nesting", limit=MAX_NESTING)
     kws = keywords(sparql)
     for i, (word, iri) in enumerate(kws):
         if word == "SERVICE":

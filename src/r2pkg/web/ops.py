@@ -16,7 +16,7 @@ def healthz() -> Response:
     st = state()
     alive = st.executor.alive()
     body = {"status": "ok" if alive else "degraded", "store_loaded": True, "triples": len(st.dataset),
-            "build_id": st.build_id, "workers": st.executor.size, "workers_idle": alive,
+            "build_id": st.build_id, "workers": st.executor.size, "workers_idle": alive, "workers_busy": st.executor.busy(),
             "uptime_s": round(time.time() - st.started, 1)}
     resp = jsonify(body)
     resp.headers["Cache-Control"] = "no-store"

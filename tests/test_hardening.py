@@ -1,0 +1,107 @@
+"""Runaway and hostile queries: stopped by the timeout or a limit, while cheap requests keep
+answering; overload answered with 503 + Retry-After, never a hang."""
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+RUNAWAY = {
+    "cross-join": CROSS_JOIN,
+    "deep-property-path": "SELECT (COUNT(*) AS ?n) WHERE { ?a (<http://www.w3.org/ns/org#memberOf>|^<http://www.w3.org/ns/org#memberOf>|<http://www.w3.org/ns/org#member>|^<http://www.w3.org/ns/org#member>)* ?b . ?b ?p ?o }",
+    "heavy-regex": 'SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . FILTER(REGEX(CONCAT(STR(?c), STR(?f)), "(a|e|i|o|u)+.*(x|y|z)+$", "i")) }',
+}
+
+
+@pytest.fixture(scope="module")
+def slow_app(make_app):
+    return make_app(QUERY_TIMEOUT=1.5, QUERY_WORKERS=2, QUERY_MAX_WORKERS=4, QUEUE_TIMEOUT=1.0, RETRY_AFTER=7)
+
+
+def _get(app, query=None, path="/sparql"):
+    c = app.test_client()
+    t0 = time.perf_counter()
+    r = c.get(path, query_string={"query": query} if query else None)
+    return r, time.perf_counter() - t0
+
+
+@pytest.mark.parametrize("name", sorted(RUNAWAY))
+def test_runaway_query_is_stopped(slow_app, name):
+    r, dt = _get(slow_app, RUNAWAY[name])
+    assert r.status_code == 503, r.data[:200]
+    assert r.json["error"] == "TIMEOUT"
+    assert r.headers["Retry-After"] == "7"
+    assert 1.4 < dt < 4.0
+
+
+def test_cheap_requests_answer_while_runaways_run(slow_app):
+    with ThreadPoolExecutor(6) as pool:
+        heavy = [pool.submit(_get, slow_app, CROSS_JOIN) for _ in range(2)]
+        time.sleep(0.3)  # both runaway queries now hold a worker each
+        cheap = [_get(slow_app, "ASK { ?s a <https://w3id.org/r2pkg/ontology#State> }") for _ in range(5)]
+        health = [_get(slow_app, path="/healthz") for _ in range(5)]
+        results = [f.result() for f in heavy]
+    assert [r.status_code for r, _ in results] == [503, 503]
+    assert all(r.status_code == 200 and r.json["boolean"] is True for r, _ in cheap)
+    assert max(dt for _, dt in cheap) < 0.75, [round(dt, 3) for _, dt in cheap]
+    assert all(r.status_code == 200 for r, _ in health)
+    assert max(dt for _, dt in health) < 0.25
+    during = health[0][0].json
+    assert during["workers_busy"] >= 2
+
+
+def test_overload_is_refused_with_503_not_a_hang(slow_app):
+    """Six runaway queries against at most four workers: two wait QUEUE_TIMEOUT and get 503."""
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda _: _get(slow_app, CROSS_JOIN), range(6)))
+    codes = sorted(r.json["error"] for r, _ in results)
+    assert codes == ["OVERLOADED"] * 2 + ["TIMEOUT"] * 4
+    assert all(r.status_code == 503 and r.headers["Retry-After"] == "7" for r, _ in results)
+    assert time.perf_counter() - t0 < 5.0
+    r, _ = _get(slow_app, "ASK {}")  # and the pool has healed
+    assert r.status_code == 200
+
+
+def test_deep_nesting_is_refused_before_execution(slow_app):
+    q = "SELECT * WHERE " + "{ " * 5000 + "?s ?p ?o" + " }" * 5000
+    r, dt = _get(slow_app, q)
+    assert r.status_code == 400 and r.json["error"] == "QUERY_TOO_COMPLEX" and r.json["reason"] == "nesting"
+    assert dt < 0.5
+
+
+def test_huge_values_block_hits_the_size_limit(make_app):
+    app = make_app(MAX_QUERY_BYTES=16384)
+    values = " ".join(f"<http://example.org/{i}>" for i in range(2000))
+    r, _ = _get(app, f"SELECT ?x WHERE {{ VALUES ?x {{ {values} }} }}")
+    assert r.status_code == 413 and r.json["error"] == "QUERY_TOO_LARGE" and r.json["limit"] == 16384
+
+
+def test_many_small_values_within_limits_answer(slow_app):
+    values = " ".join(f'"{i}"' for i in range(3000))
+    r, _ = _get(slow_app, f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?x {{ {values} }} }}")
+    assert r.status_code == 200
+    assert r.json["results"]["bindings"][0]["n"]["value"] == "3000"
+
+
+def test_concurrent_identical_queries_all_answer(app):
+    q = "SELECT ?s WHERE { ?s a <https://w3id.org/r2pkg/ontology#Stance> } ORDER BY ?s"
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: _get(app, q)[0], range(16)))
+    bodies = {r.data for r in results}
+    assert {r.status_code for r in results} == {200} and len(bodies) == 1
+
+
+def test_security_headers_on_pages(client):
+    r = client.get("/sparql", headers={"Accept": "text/html"})
+    assert r.status_code == 200
+    csp = r.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "'unsafe-eval'" not in csp
+    assert "script-src 'self';" in csp  # no inline script allowed
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert b"<script>" not in r.data  # scripts come from files; data blocks carry a type
+    api = client.get("/api/queries")
+    assert api.headers["X-Content-Type-Options"] == "nosniff"

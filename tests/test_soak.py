@@ -1,0 +1,115 @@
+"""Soak: mixed queries from 16 clients against a real `r2pkg serve` for a bounded time, on loopback.
+
+Zero errors and stable memory. CI runs 60 s; `R2PKG_SOAK_SECONDS=600 pytest tests/test_soak.py -s`
+runs longer. The figures are printed (run with -s) and written to tests/artifacts/soak.json.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+SECONDS = float(os.environ.get("R2PKG_SOAK_SECONDS", "60"))
+CLIENTS = 16
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "tests" / "artifacts"
+
+
+def _tree_rss_mb(pid: int) -> float:
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            todo += [int(k) for k in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except OSError:
+            pass
+    return total / 1024
+
+
+def _server_pid(port: int) -> int:
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmd = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"serve" in cmd and str(port).encode() in cmd and b"r2pkg.cli" in cmd:
+                return int(proc.name)
+    raise RuntimeError("server process not found")
+
+
+@pytest.mark.slow
+def test_soak(live_server):
+    port = int(live_server.rsplit(":", 1)[1])
+    pid = _server_pid(port)
+    queries = [p.read_text() for p in sorted((REPO / "queries").glob("cq*.rq"))]
+    queries += [
+        "SELECT ?s ?label WHERE { ?s a <https://w3id.org/r2pkg/ontology#State> ; <http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?label",
+        "ASK { ?s <https://w3id.org/r2pkg/ontology#supports> ?o }",
+        "CONSTRUCT WHERE { <https://w3id.org/r2pkg/id/state/CHL> ?p ?o }",
+    ]
+    paths = ["/healthz", "/api/queries", "/api/queries/cq05-veto-restraint-backers?format=csv"]
+    # warm up, then measure memory at the start
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for q in queries:
+        c.request("GET", "/sparql?" + urllib.parse.urlencode({"query": q}))
+        c.getresponse().read()
+    c.close()
+    rss_start = _tree_rss_mb(pid)
+    stats = {"requests": 0, "errors": 0, "by_status": {}, "uncached": 0}
+    lock = threading.Lock()
+    stop = time.monotonic() + SECONDS
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.monotonic() < stop:
+            r = rng.random()
+            if r < 0.15:
+                path = rng.choice(paths)
+            else:
+                q = rng.choice(queries)
+                if r < 0.45:  # a distinct query text each time: never served from the cache
+                    q += f"\n# {seed}-{rng.random()}"
+                path = "/sparql?" + urllib.parse.urlencode({"query": q, "format": rng.choice(["json", "csv", "tsv", "xml"]) if "CONSTRUCT" not in q else "turtle"})
+            try:
+                conn.request("GET", path)
+                resp = conn.getresponse()
+                resp.read()
+                status = resp.status
+            except (OSError, http.client.HTTPException):
+                status = -1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            with lock:
+                stats["requests"] += 1
+                stats["uncached"] += int(0.15 <= r < 0.45)
+                stats["by_status"][status] = stats["by_status"].get(status, 0) + 1
+                if status != 200:
+                    stats["errors"] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rss_end = _tree_rss_mb(pid)
+    report = {"seconds": SECONDS, "clients": CLIENTS, **stats, "rss_start_mb": round(rss_start, 1),
+              "rss_end_mb": round(rss_end, 1), "rss_drift_mb": round(rss_end - rss_start, 1)}
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "soak.json").write_text(json.dumps(report, indent=2, default=str))
+    print("\nsoak:", report)
+    assert stats["errors"] == 0, stats["by_status"]
+    assert stats["requests"] > 50 * SECONDS
+    assert rss_end < rss_start * 1.25 + 30, report
