@@ -174,3 +174,32 @@ def test_installed_wheel_runs_outside_the_repo(root, tmp_path):
                          env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("built ")
+
+
+def test_named_query_parameters_are_projected(root):
+    """pyoxigraph binds only variables of the SELECT projection: every declared parameter must be one."""
+    import pyoxigraph as ox
+
+    from r2pkg import named
+
+    cat = named.catalogue(root / "queries")
+    assert cat, "no named queries found"
+    store = ox.Store()
+    for q in cat.values():
+        if not q.params:
+            continue
+        subs = {p.name: p.to_term(p.default) for p in q.params if p.default}
+        assert subs, f"{q.name}: parameters need defaults"
+        from r2pkg.query import run
+
+        run(store, q.text, substitutions=subs)  # raises BadParameter if one is not projected
+
+
+def test_unprojected_parameter_is_a_bad_parameter():
+    import pyoxigraph as ox
+
+    from r2pkg.errors import BadParameter
+    from r2pkg.query import run
+
+    with pytest.raises(BadParameter, match="projection"):
+        run(ox.Store(), "SELECT ?o WHERE { ?s ?p ?o }", substitutions={"s": ox.NamedNode("http://example.org/x")})

@@ -5,7 +5,9 @@ written to a temporary folder and published by atomically replacing the symlink,
 (syntax error, non-conforming data, inconsistency) leaves the last good build in place.
 
 Artefact files: ``dataset.nq`` (sorted N-Quads, blank nodes canonicalised with RDFC-1.0, so the same
-inputs give the same bytes), ``report.ttl`` (the SHACL validation report) and ``manifest.json``.
+inputs give the same bytes), ``report.ttl`` (the SHACL validation report) and ``manifest.json``; plus
+the linked-data artefacts of :mod:`r2pkg.linked.artefacts` (``ontology.html``, ``context.jsonld``,
+``void-stats.json``, ``dumps/r2pkg.{nq,trig,ttl}.gz``), generated before the build is published.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from rdflib import Graph
 
 from . import __version__
 from .errors import NoBuild, ValidationFailed
+from .linked import artefacts as linked_artefacts
 from .namespaces import BASE
 from .paths import Resources
 from .sources import InputFile, input_files, parse_turtle
@@ -127,11 +130,12 @@ def build(res: Resources, *, consistency: bool = True) -> Build:
 
 
 def publish_nquads(nq: bytes, build_dir: Path, manifest: dict, *, report: Graph | None = None,
-                   started: float | None = None) -> Build:
+                   started: float | None = None, linked_data: bool = True) -> Build:
     """Write an artefact for sorted N-Quads ``nq`` and publish it atomically as the current build.
 
     ``build`` calls this after validation; benchmarks call it directly for synthetic data (which is
-    then published unvalidated: the manifest says so).
+    then published unvalidated: the manifest says so). ``linked_data=False`` skips the linked-data
+    artefacts (the web app then adds them on first start, see :func:`r2pkg.linked.artefacts.ensure`).
     """
     t0 = started if started is not None else time.perf_counter()
     build_id = hashlib.sha256(nq).hexdigest()[:16]
@@ -152,6 +156,8 @@ def publish_nquads(nq: bytes, build_dir: Path, manifest: dict, *, report: Graph 
     try:
         (tmp / DATASET_FILE).write_bytes(nq)
         (report if report is not None else Graph()).serialize(tmp / REPORT_FILE, format="turtle")
+        if linked_data:  # ontology docs, JSON-LD context, VoID statistics, dumps
+            linked_artefacts.generate(tmp, nq, manifest)
         manifest["duration_s"] = round(time.perf_counter() - t0, 3)
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         final = builds / build_id

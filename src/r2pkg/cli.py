@@ -167,21 +167,32 @@ def stats(ctx: click.Context, as_json: bool) -> None:
               help="Query worker processes per server process (queries run there, with a hard timeout).")
 @click.option("--timeout", "query_timeout", default=5.0, show_default=True, type=float,
               help="Wall-clock seconds per query before it is stopped (503).")
+@click.option("--store", "store_url", default=None, metavar="URL",
+              help="Serve a remote SPARQL query endpoint (Oxigraph, Fuseki, GraphDB, Virtuoso) instead of "
+                   "the embedded store, e.g. http://127.0.0.1:7878/query.")
 @click.pass_context
 @_errors
 def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, query_workers: int,
-          query_timeout: float) -> None:
+          query_timeout: float, store_url: str | None) -> None:
     """Start the SPARQL endpoint and UI on a production WSGI server (gunicorn).
 
-    Loads the published build (building first if there is none); it does not rebuild or revalidate."""
+    Loads the published build (building first if there is none); it does not rebuild or revalidate.
+    With --store, queries go to a remote SPARQL endpoint and no build is loaded."""
     from .build import ensure_build
     from .server import serve as run_server
 
     res = _res(ctx)
-    b = ensure_build(res)  # build (once) before forking server processes
+    if store_url:
+        from .remote import connect
+
+        rd = connect(store_url)  # fail early, with a clear message, if the store is unreachable
+        what = f"remote store {store_url}, {len(rd)} triples in {len(rd.named)} graphs"
+    else:
+        b = ensure_build(res)  # build (once) before forking server processes
+        what = f"build {b.build_id}, {b.manifest['triples']} triples"
 
     def ready(base: str) -> None:
-        click.echo(f"r2pkg {__version__}: build {b.build_id}, {b.manifest['triples']} triples")
+        click.echo(f"r2pkg {__version__}: {what}")
         click.echo(f"  SPARQL endpoint: {base}/sparql")
         click.echo(f"  query UI:        {base}/sparql (in a browser)")
         click.echo(f"  named queries:   {base}/api/queries")
@@ -189,8 +200,48 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
         sys.stdout.flush()
 
     run_server(host, port, workers=workers, threads=threads, on_ready=ready,
-               app_config={"HOME": str(res.root), "BUILD_DIR": str(res.build_dir),
+               app_config={"HOME": str(res.root), "BUILD_DIR": str(res.build_dir), "STORE": store_url,
                            "QUERY_WORKERS": query_workers, "QUERY_TIMEOUT": query_timeout})
+
+
+@main.command()
+@click.option("--to", "gsp_url", required=True, metavar="URL",
+              help="SPARQL 1.1 Graph Store Protocol endpoint, e.g. http://127.0.0.1:7878/store.")
+@click.pass_context
+@_errors
+def publish(ctx: click.Context, gsp_url: str) -> None:
+    """Load the built dataset, graph by graph (HTTP PUT, which replaces each graph), into a triple
+    store's Graph Store Protocol endpoint. Running it twice leaves the same store."""
+    from .build import ensure_build
+    from .remote import publish as do_publish
+
+    b = ensure_build(_res(ctx))
+    report = do_publish(b.dataset_path, gsp_url)
+    click.echo(f"published build {b.build_id}: {report.triples} triples in {len(report.graphs)} graphs to {gsp_url}")
+
+
+@main.command()
+@click.argument("view")
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "cytoscape", "dot", "csv"]),
+              default="graphml", show_default=True, help="Export format.")
+@click.option("--table", type=click.Choice(["nodes", "edges"]), default="nodes", show_default=True,
+              help="With --format csv: the nodes table or the edges table.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (default: standard output).")
+@click.pass_context
+@_errors
+def export(ctx: click.Context, view: str, fmt: str, table: str, output: Path | None) -> None:
+    """Export a graph VIEW (support, delegation, membership, full) for Gephi, Cytoscape or Graphviz.
+
+    Each view is the SPARQL query queries/views/VIEW.rq; node ids are the IRIs."""
+    from .export import export_view
+
+    data = export_view(_res(ctx), view, fmt, table=table)
+    if output:
+        output.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
 
 
 @main.command()

@@ -71,18 +71,33 @@ def run(store: ox.Store, sparql: str, *, base_iri: str | None = None,
         if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
     else:
-        kwargs["use_default_graph_as_union"] = union_default
+        # The union default graph is for queries without a dataset clause: pyoxigraph's flag would
+        # also override the query's own FROM (FROM <g> would still see every graph).
+        kwargs["use_default_graph_as_union"] = union_default and not _has_dataset_clause(sparql)
     if substitutions:
         kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
     try:
         raw = store.query(sparql, **kwargs)
     except SyntaxError as e:
         raise QuerySyntaxError(str(e)) from e
+    except RuntimeError as e:
+        if substitutions:  # pyoxigraph substitutes only variables of the SELECT projection
+            from .errors import BadParameter
+
+            raise BadParameter(f"a parameter cannot be bound: {e}") from e
+        raise
     if isinstance(raw, ox.QuerySolutions):
         return Result("results", raw, [v.value for v in raw.variables])
     if isinstance(raw, ox.QueryBoolean):
         return Result("results", raw)
     return Result("graph", list(raw))
+
+
+def _has_dataset_clause(sparql: str) -> bool:
+    """True when the query has FROM / FROM NAMED (the bare keyword, not in strings, IRIs or comments)."""
+    from .safety import keywords
+
+    return any(word == "FROM" for word, _ in keywords(sparql))
 
 
 def table(result: Result) -> str:

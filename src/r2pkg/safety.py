@@ -8,6 +8,7 @@ variable ``?service`` is not mistaken for the keyword.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .errors import ForbiddenQuery
 
@@ -28,6 +29,20 @@ UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREAT
 MAX_NESTING = 128  # pyoxigraph's recursive parser overflows its stack (and crashes) on ~5,000 levels
 
 
+_CACHE_MAX_CHARS = 8192  # analyses of short queries are memoised (repeated queries are the common case)
+
+
+def _memo(fn):
+    cached = lru_cache(maxsize=2048)(fn)
+
+    def wrapper(sparql: str):
+        return cached(sparql) if len(sparql) <= _CACHE_MAX_CHARS else fn(sparql)
+
+    wrapper.__doc__, wrapper.__name__ = fn.__doc__, fn.__name__
+    return wrapper
+
+
+@_memo
 def nesting_depth(sparql: str) -> int:
     """The deepest nesting of (), {} and [] outside strings, IRIs and comments."""
     depth = deepest = 0
@@ -43,7 +58,8 @@ def nesting_depth(sparql: str) -> int:
     return deepest
 
 
-def keywords(sparql: str) -> list[tuple[str, str | None]]:
+@_memo
+def keywords(sparql: str) -> tuple[tuple[str, str | None], ...]:
     """Bare keywords of a query, each with the IRI token that follows it (if any)."""
     # SPARQL allows \uXXXX escapes anywhere in a query: decode them first, so an escaped keyword
     # cannot slip past (this can only make the scan stricter, never looser).
@@ -64,7 +80,7 @@ def keywords(sparql: str) -> list[tuple[str, str | None]]:
             pending = None
     if pending is not None:
         out.append((pending, None))
-    return out
+    return tuple(out)
 
 
 def check_query(sparql: str, *, service_allowlist: frozenset[str] = frozenset()) -> None:
@@ -100,6 +116,7 @@ def check_query(sparql: str, *, service_allowlist: frozenset[str] = frozenset())
 QUERY_FORMS = {"SELECT": "results", "ASK": "results", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 
 
+@_memo
 def query_form(sparql: str) -> str | None:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the first query-form keyword after the prologue."""
     for word, _ in keywords(sparql):

@@ -22,6 +22,10 @@ class LoadedDataset:
     def __len__(self) -> int:
         return len(self.store)
 
+    def graphs(self) -> list[str]:
+        """The named graphs' IRIs, sorted."""
+        return sorted(g.value for g in self.store.named_graphs())
+
 
 def load(build: Build) -> LoadedDataset:
     """Load a build's N-Quads into a fresh in-memory store (no parsing of Turtle, no validation)."""

@@ -16,6 +16,13 @@ from .config import DEFAULTS, split_list
 
 log = logging.getLogger("r2pkg.web")
 
+# Pages load scripts, styles, fonts and images from this server only; no inline script (data blocks
+# such as application/ld+json are not executed). Inline style attributes are allowed for the
+# vendored editor and graph libraries, which set them.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Application factory: settings from defaults, ``R2PKG_*`` environment, then ``config``.
@@ -23,7 +30,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     The dataset is loaded once (from the build artefact, building first if there is none, or the
     ``DATASET`` passed in) and query workers are forked holding it; requests never reparse RDF.
     """
-    from ..build import ensure_build
+    from ..build import current_build, ensure_build
+    from ..errors import R2pkgError
     from ..executor import Executor
     from ..paths import resources
     from ..store import load
@@ -41,7 +49,17 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
     dataset = settings["DATASET"]
     res = None
-    if dataset is None:
+    if settings["STORE"]:
+        from ..remote import RemoteExecutor, connect
+
+        dataset = connect(str(settings["STORE"]), timeout=float(settings["QUERY_TIMEOUT"]) * 6,
+                          union=settings["STORE_UNION"])
+        try:
+            res = resources(settings["HOME"], settings["BUILD_DIR"])
+            dataset.build = current_build(res.build_dir)
+        except R2pkgError:  # resources and a local build only add named queries, docs and dumps
+            pass
+    elif dataset is None:
         res = resources(settings["HOME"], settings["BUILD_DIR"])
         dataset = load(ensure_build(res))
     else:
@@ -49,20 +67,30 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
             res = resources(settings["HOME"], settings["BUILD_DIR"])
         except Exception:  # noqa: BLE001 - an injected dataset needs no resources
             res = None
-    executor = Executor(dataset.store, workers=int(settings["QUERY_WORKERS"]),
-                        timeout=float(settings["QUERY_TIMEOUT"]),
-                        queue_timeout=float(settings["QUEUE_TIMEOUT"]))
+    if settings["STORE"]:
+        executor = RemoteExecutor(dataset, workers=int(settings["QUERY_MAX_WORKERS"]),
+                                  timeout=float(settings["QUERY_TIMEOUT"]),
+                                  queue_timeout=float(settings["QUEUE_TIMEOUT"]))
+    else:
+        executor = Executor(dataset.store, workers=int(settings["QUERY_WORKERS"]),
+                            max_workers=max(int(settings["QUERY_WORKERS"]), int(settings["QUERY_MAX_WORKERS"])),
+                            timeout=float(settings["QUERY_TIMEOUT"]),
+                            queue_timeout=float(settings["QUEUE_TIMEOUT"]))
     atexit.register(executor.close)
     st = State(res=res, dataset=dataset, executor=executor,
                cache=AnswerCache(int(settings["CACHE_MAX_BYTES"])), metrics=Metrics(), settings=settings,
                queries=named.catalogue(res.queries) if res else {})
     app.extensions["r2pkg"] = st
 
-    from . import api, errors, ops, sparql
+    from . import api, errors, explore, exports, linked, ops, resources, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(explore.bp)
+    app.register_blueprint(linked.bp)  # /, /ontology, /classes, VoID, dumps, JSON-LD context
+    app.register_blueprint(resources.bp)  # /id/..., /ontology/..., /sources/<id>
     errors.register(app)
     _cors(app, split_list(settings["CORS_ORIGINS"]))
 
@@ -71,6 +99,10 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         st.metrics.requests.labels(request.url_rule.endpoint if request.url_rule else "none",
                                    str(resp.status_code)).inc()
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if resp.mimetype == "text/html":
+            resp.headers.setdefault("Content-Security-Policy", CSP)
+            resp.headers.setdefault("Referrer-Policy", "same-origin")
+            resp.headers.setdefault("X-Frame-Options", "DENY")
         return resp
 
     return app

@@ -5,9 +5,12 @@ from __future__ import annotations
 DEFAULTS: dict[str, object] = {
     "HOME": None,              # resource root (ontology/, shapes/, data/, queries/); None = packaged/checkout
     "BUILD_DIR": None,         # build artefacts; None = per-checkout cache folder
+    "STORE": None,             # URL of a remote SPARQL query endpoint to serve instead of the embedded store
+    "STORE_UNION": None,       # how the remote store is asked for the union default graph; None = detect
     "DATASET": None,           # an already loaded r2pkg.store.LoadedDataset (tests inject one)
     "QUERY_TIMEOUT": 5.0,      # seconds of wall-clock time per query before the worker is killed
-    "QUERY_WORKERS": 2,        # worker processes evaluating queries (per server process)
+    "QUERY_WORKERS": 2,        # worker processes evaluating queries, kept ready (per server process)
+    "QUERY_MAX_WORKERS": 4,    # the most concurrent queries: overflow workers are forked when all are busy
     "QUEUE_TIMEOUT": 10.0,     # seconds a request may wait for a free worker before 503
     "MAX_QUERY_BYTES": 65536,  # larger query texts get 413
     "ROW_CAP": 100000,         # at most this many result rows/triples; announced in X-Result-Row-Cap
@@ -16,6 +19,7 @@ DEFAULTS: dict[str, object] = {
     "CACHE_MAX_BYTES": 64 * 1024 * 1024,  # in-process cache of serialised results
     "CACHE_MAX_AGE": 300,      # Cache-Control max-age for GET answers (the dataset is immutable per build)
     "RETRY_AFTER": 5,          # seconds announced in Retry-After on 503
+    "PUBLIC_BASE": "https://w3id.org/r2pkg/",  # request path P dereferences the IRI PUBLIC_BASE + P
 }
 
 

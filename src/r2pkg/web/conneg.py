@@ -67,11 +67,13 @@ def choose_format(kind: str, accept_header: str | None, explicit: str | None = N
         fmt = lookup(explicit, kind)
         synonym = _GRAPH_SYNONYMS.get(explicit.strip().lower()) if kind == "graph" else None
         return fmt if fmt is not None or synonym is None else lookup(synonym, kind)
-    # Canonical media types before aliases, so a wildcard such as text/* picks text/csv (a type it
-    # matches) rather than XML through its text/xml alias.
+    # An alias (application/json, text/xml, text/plain) counts only when the client names it: a
+    # wildcard already matches the canonical type, and must neither bring back a type refused with
+    # q=0 nor answer text/* with XML (application/sparql-results+xml) through the text/xml alias.
+    named = {rng for rng, _, _ in parse_accept(accept_header)}
     formats = for_kind(kind)
     cands = [(f.media_type, f) for f in formats]
-    cands += [(a, f) for f in formats for a in f.aliases if "/" in a]
+    cands += [(a, f) for f in formats for a in f.aliases if a in named]
     return negotiate(accept_header, cands, DEFAULTS[kind])
 
 

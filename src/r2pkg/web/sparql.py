@@ -46,7 +46,7 @@ def service_description() -> Response:
         from ..errors import UnsupportedFormat
 
         raise UnsupportedFormat("the service description is available as RDF (Turtle, JSON-LD, ...) or HTML")
-    graphs = sorted(g.value for g in st.dataset.store.named_graphs())
+    graphs = st.dataset.graphs()
     ttl = description(request.base_url, graphs, triples=len(st.dataset), build_id=st.build_id,
                       void=_void_url())
     body = ox.serialize(ox.parse(ttl, format=ox.RdfFormat.TURTLE), format=fmt.rdf_format)

@@ -1,0 +1,87 @@
+"""The r2pkg JSON-LD ``@context`` (generated from the ontology) and JSON-LD output compacted with it.
+
+The context holds every prefix of :data:`r2pkg.namespaces.PREFIXES`, a short key for every r2p
+class and property (object properties coerce their values to IRIs), and a few common annotation
+keys (``label``, ``comment``, ...). Responses reference the context by URL; pages embed it inline.
+"""
+from __future__ import annotations
+
+import json
+from typing import Iterable
+
+import pyoxigraph as ox
+from rdflib import Graph
+from rdflib.namespace import OWL, RDF
+
+from ..namespaces import DCTERMS, PREFIXES, R2P, RDFS, SKOS
+from .rdfio import to_rdflib
+
+# Short keys for common annotations: key -> (IRI, values are IRIs?)
+COMMON = {
+    "label": (RDFS.label, False),
+    "comment": (RDFS.comment, False),
+    "seeAlso": (RDFS.seeAlso, True),
+    "isDefinedBy": (RDFS.isDefinedBy, True),
+    "prefLabel": (SKOS.prefLabel, False),
+    "altLabel": (SKOS.altLabel, False),
+    "definition": (SKOS.definition, False),
+    "notation": (SKOS.notation, False),
+    "inScheme": (SKOS.inScheme, True),
+    "title": (DCTERMS.title, False),
+    "description": (DCTERMS.description, False),
+}
+
+
+def _compact(iri: str) -> str:
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and prefix != "id":
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def make_context(ontology: Graph) -> dict:
+    """The ``{"@context": {...}}`` document for ``ontology`` (the r2p TBox graph)."""
+    ctx: dict[str, object] = dict(PREFIXES)
+    for key, (iri, is_ref) in COMMON.items():
+        ctx[key] = {"@id": _compact(str(iri)), "@type": "@id"} if is_ref else _compact(str(iri))
+    ns = str(R2P)
+    terms: dict[str, object] = {}
+    for s in sorted(set(ontology.subjects(RDF.type, None))):
+        iri = str(s)
+        if not iri.startswith(ns) or iri == ns:
+            continue
+        name = iri[len(ns):]
+        if name in ctx or name in PREFIXES:
+            continue  # never shadow a prefix or a common key
+        types = set(ontology.objects(s, RDF.type))
+        if OWL.ObjectProperty in types:
+            terms[name] = {"@id": f"r2p:{name}", "@type": "@id"}
+        elif types & {OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.Class, RDFS.Class}:
+            terms[name] = f"r2p:{name}"
+    ctx.update(sorted(terms.items()))
+    return {"@context": ctx}
+
+
+def compact(triples: Iterable[ox.Triple], context: dict) -> dict:
+    """The triples as a JSON-LD document compacted with ``context`` (inline ``@context``)."""
+    g = to_rdflib(triples)
+    text = g.serialize(format="json-ld", context=context["@context"], auto_compact=True)
+    doc = json.loads(text)
+    if isinstance(doc, list):  # rdflib returns a bare list for an empty graph
+        doc = {"@context": context["@context"], "@graph": doc}
+    return doc
+
+
+def with_context_url(doc: dict, url: str) -> dict:
+    """``doc`` with its inline context replaced by a reference to ``url``."""
+    return {"@context": url, **{k: v for k, v in doc.items() if k != "@context"}}
+
+
+def dumps(doc: dict) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
+
+
+def script_safe(doc: dict) -> str:
+    """JSON for a ``<script type="application/ld+json">`` element: ``</`` cannot close it."""
+    text = json.dumps(doc, ensure_ascii=False, indent=1)
+    return text.replace("</", "<\\/").replace("<!--", "\\u003c!--")

@@ -1,0 +1,185 @@
+"""Remote-store mode: `r2pkg publish` into a real Oxigraph server (started here), and the whole
+front end (`create_app(STORE=...)` / `r2pkg serve --store`) answering the same as the embedded store."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from r2pkg.cli import main
+from r2pkg.remote import connect
+
+from conftest import free_port
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _oxigraph_bin() -> str:
+    exe = Path(sys.executable).parent / "oxigraph"
+    found = str(exe) if exe.exists() else shutil.which("oxigraph")
+    assert found, "the oxigraph server CLI (PyPI package `oxigraph`, in the test extra) is not installed"
+    return found
+
+
+@pytest.fixture(scope="module")
+def oxigraph(tmp_path_factory):
+    """A real, writable Oxigraph server on a free loopback port."""
+    port = free_port()
+    loc = tmp_path_factory.mktemp("oxigraph")
+    proc = subprocess.Popen([_oxigraph_bin(), "serve", "--location", str(loc), "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        proc.kill()
+        raise RuntimeError("oxigraph serve did not start")
+    yield base
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def published(oxigraph, res, built):
+    r = CliRunner().invoke(main, ["--home", str(res.root), "--build-dir", str(res.build_dir), "publish",
+                                  "--to", oxigraph + "/store"])
+    assert r.exit_code == 0, r.output
+    return oxigraph
+
+
+def test_publish_loads_every_graph_idempotently(published, res, built):
+    rd = connect(published + "/query")
+    assert len(rd) == built.manifest["triples"]
+    assert sorted(rd.named) == sorted(built.manifest["graphs"])
+    r = CliRunner().invoke(main, ["--home", str(res.root), "--build-dir", str(res.build_dir), "publish",
+                                  "--to", published + "/store"])
+    assert r.exit_code == 0
+    assert f"{built.manifest['triples']} triples in {len(built.manifest['graphs'])} graphs" in r.output
+    again = connect(published + "/query")
+    assert len(again) == len(rd) and again.build_id == rd.build_id
+
+
+def test_publish_to_unreachable_store_fails_cleanly(res, built):
+    r = CliRunner().invoke(main, ["--home", str(res.root), "--build-dir", str(res.build_dir), "publish",
+                                  "--to", f"http://127.0.0.1:{free_port()}/store"])
+    assert r.exit_code == 2 and "REMOTE_STORE_ERROR" in r.output
+
+
+@pytest.fixture(scope="module")
+def remote_app(make_app, published):
+    return make_app(STORE=published + "/query")
+
+
+def _results(resp):
+    assert resp.status_code == 200, resp.data[:300]
+    ct = resp.headers["Content-Type"].split(";")[0]
+    if ct in ("text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json"):
+        fmt = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
+               "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/ld+json": ox.RdfFormat.JSON_LD}[ct]
+        return ("graph", sorted(str(q.triple) for q in ox.parse(resp.data, format=fmt,
+                                                                 base_iri="http://localhost/")))
+    if ct == "text/csv":
+        import csv
+        import io
+
+        return ("rows", list(csv.reader(io.StringIO(resp.data.decode("utf-8")))))
+    fmt = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
+           "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+           "text/tab-separated-values": ox.QueryResultsFormat.TSV}[ct]
+    parsed = ox.parse_query_results(resp.data, fmt)
+    if isinstance(parsed, ox.QueryBoolean):
+        return ("boolean", bool(parsed))
+    return ("rows", [[str(s[v]) if s[v] is not None else None for v in parsed.variables] for s in parsed])
+
+
+CASES = [
+    ("/sparql", {"query": "SELECT ?iso WHERE { ?s <https://w3id.org/r2pkg/ontology#iso3> ?iso } ORDER BY ?iso LIMIT 7"}, {}),
+    ("/sparql", {"query": "ASK { ?s <https://w3id.org/r2pkg/ontology#challenges> ?o }"}, {}),
+    ("/sparql", {"query": "CONSTRUCT WHERE { <https://w3id.org/r2pkg/id/state/CHL> ?p ?o }"}, {"Accept": "application/n-triples"}),
+    ("/sparql", {"query": "DESCRIBE <https://w3id.org/r2pkg/id/state/NLD>"}, {"Accept": "text/turtle"}),
+    ("/sparql", {"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"}, {"Accept": "application/n-triples"}),
+    ("/sparql", {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                 "default-graph-uri": "https://w3id.org/r2pkg/graph/dialogue-2017/stances"}, {}),
+    ("/sparql", {"query": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+                 "named-graph-uri": "https://w3id.org/r2pkg/graph/dialogue-2017/vote"}, {}),
+    ("/sparql", {"query": "SELECT ?q WHERE { ?q a <https://schema.org/Quotation> } ORDER BY ?q", "format": "csv"}, {}),
+    ("/sparql", {"query": "SELECT ?q WHERE { ?q a <https://schema.org/Quotation> } ORDER BY ?q"},
+     {"Accept": "application/sparql-results+xml"}),
+] + [(f"/api/queries/{p.stem}", {}, {}) for p in sorted((REPO / "queries").glob("cq*.rq"))] + [
+    ("/api/queries/cq14-provenance-of-a-fact", {"subject": "https://w3id.org/r2pkg/id/state/CRI",
+                                                 "target": "https://w3id.org/r2pkg/id/mechanism/iiim"}, {}),
+]
+
+
+@pytest.mark.parametrize("path,params,headers", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_remote_answers_like_embedded(app, remote_app, path, params, headers):
+    a = app.test_client().get(path, query_string=params, headers=headers)
+    b = remote_app.test_client().get(path, query_string=params, headers=headers)
+    ra, rb = _results(a), _results(b)
+    assert rb == ra
+    assert ra[1], "a comparison of empty results proves nothing"
+    assert a.headers["Content-Type"] == b.headers["Content-Type"]
+
+
+def test_remote_errors_and_safety_match(remote_app):
+    c = remote_app.test_client()
+    r = c.get("/sparql", query_string={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
+    assert r.status_code == 403 and r.json["reason"] == "service"
+    r = c.get("/sparql", query_string={"query": "SELECT WHERE {"})
+    assert r.status_code == 400 and r.json["error"] == "QUERY_SYNTAX_ERROR"
+    r = c.get("/api/queries/cq14-provenance-of-a-fact", query_string={"subject": "not an iri"})
+    assert r.status_code == 400 and r.json["error"] == "BAD_PARAMETER"
+    h = c.get("/healthz").json
+    assert h["build_id"].startswith("remote-") and h["triples"] > 8000
+    sd = c.get("/sparql", headers={"Accept": "text/turtle"})
+    assert b"https://w3id.org/r2pkg/graph/dialogue-2017/stances" in sd.data
+
+
+def test_serve_store_command(published, res):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "r2pkg.cli", "--home", str(res.root), "serve", "--port",
+                             str(port), "--store", published + "/query"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        body = None
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/queries/cq06-challengers-of-r2p",
+                                            timeout=2) as r:
+                    body = json.loads(r.read())
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert body is not None, "serve --store did not answer"
+        isos = sorted(b["iso3"]["value"] for b in body["results"]["bindings"] if "iso3" in b)
+        assert len(body["results"]["bindings"]) == 5
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        proc.stdout.close()
+
+
+def test_union_strategy_detected_and_portable_fallback(make_app, published, app):
+    assert connect(published + "/query").union == "oxigraph"  # from the Server header
+    portable = make_app(STORE=published + "/query", STORE_UNION="explicit")
+    for path in ("/api/queries/cq06-challengers-of-r2p", "/api/queries/cq09-first-time-speakers"):
+        assert _results(portable.test_client().get(path)) == _results(app.test_client().get(path))
+
+
+def test_unknown_union_strategy_is_an_error(published):
+    from r2pkg.remote import RemoteStoreError
+
+    with pytest.raises(RemoteStoreError, match="unknown union strategy"):
+        connect(published + "/query", union="magic")
