@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
-from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -50,42 +51,52 @@ class Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def crawl(app):
-    """Walk the site once; return what was seen (reused by the assertions below)."""
-    client = app.test_client()
+    """Walk the site once, breadth-first (each level fetched by a few threads: the queries run in
+    the worker processes, so the parent renders while they evaluate); return what was seen."""
     t0 = time.perf_counter()
-    queue, seen = deque(["/"]), {"/"}
     status: dict[str, int] = {}
     pages: dict[str, Page] = {}
     fragments: list[tuple[str, str, str]] = []  # (from, to, fragment)
     referrer: dict[str, str] = {}
     turtles: dict[str, str] = {}  # the .ttl alternates every page links to
-    while queue:
-        path = queue.popleft()
-        r = client.get(path, headers={"Accept": BROWSER})
+    local = threading.local()
+
+    def fetch(path: str):
+        if not hasattr(local, "client"):
+            local.client = app.test_client()
+        r = local.client.get(path, headers={"Accept": BROWSER})
         body = r.get_data(as_text=r.mimetype in ("text/html", "text/turtle"))
         r.close()  # static files are streamed from open file objects
-        status[path] = r.status_code
-        if r.mimetype == "text/turtle":
-            turtles[path] = body
-        if r.status_code != 200 or r.mimetype != "text/html":
-            continue
-        page = Page()
-        page.feed(body)
-        pages[path] = page
-        for href in page.links:
-            url, frag = urldefrag(urljoin(ORIGIN + path, href))
-            parts = urlsplit(url)
-            if f"{parts.scheme}://{parts.netloc}" != ORIGIN:
-                continue  # external (Wikidata, W3C vocabularies, ...)
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
-            if frag:
-                fragments.append((path, target, frag))
-            if target not in seen:
-                seen.add(target)
-                referrer[target] = path
-                queue.append(target)
+        return path, r.status_code, r.mimetype, body
+
+    level, seen = ["/"], {"/"}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        while level:
+            following: list[str] = []
+            for path, code, mimetype, body in pool.map(fetch, level):
+                status[path] = code
+                if code == 200 and mimetype == "text/turtle":
+                    turtles[path] = body
+                if code != 200 or mimetype != "text/html":
+                    continue
+                page = Page()
+                page.feed(body)
+                pages[path] = page
+                for href in page.links:
+                    url, frag = urldefrag(urljoin(ORIGIN + path, href))
+                    parts = urlsplit(url)
+                    if f"{parts.scheme}://{parts.netloc}" != ORIGIN:
+                        continue  # external (Wikidata, W3C vocabularies, ...)
+                    target = parts.path + (f"?{parts.query}" if parts.query else "")
+                    if frag:
+                        fragments.append((path, target, frag))
+                    if target not in seen:
+                        seen.add(target)
+                        referrer[target] = path
+                        following.append(target)
+            level = following
     return {"status": status, "pages": pages, "fragments": fragments, "referrer": referrer,
-            "turtles": turtles, "seconds": time.perf_counter() - t0, "client": client}
+            "turtles": turtles, "seconds": time.perf_counter() - t0, "client": app.test_client()}
 
 
 def test_every_internal_link_resolves(crawl):

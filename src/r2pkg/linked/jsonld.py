@@ -7,6 +7,7 @@ keys (``label``, ``comment``, ...). Responses reference the context by URL; page
 from __future__ import annotations
 
 import json
+import re
 from typing import Iterable
 
 import pyoxigraph as ox
@@ -14,7 +15,7 @@ from rdflib import Graph
 from rdflib.namespace import OWL, RDF
 
 from ..namespaces import DCTERMS, PREFIXES, R2P, RDFS, SKOS
-from .rdfio import to_rdflib
+from .rdfio import sorted_triples, to_rdflib
 
 # Short keys for common annotations: key -> (IRI, values are IRIs?)
 COMMON = {
@@ -62,13 +63,26 @@ def make_context(ontology: Graph) -> dict:
     return {"@context": ctx}
 
 
+def canonical(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    """The triples with blank nodes relabelled by RDFC-1.0 (stable labels, so stable output)."""
+    triples = list(triples)
+    if not any(isinstance(t, ox.BlankNode) for tr in triples for t in (tr.subject, tr.object)):
+        return triples
+    ds = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    ds.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in ds]
+
+
 def compact(triples: Iterable[ox.Triple], context: dict) -> dict:
-    """The triples as a JSON-LD document compacted with ``context`` (inline ``@context``)."""
-    g = to_rdflib(triples)
+    """The triples as a JSON-LD document compacted with ``context`` (inline ``@context``), its
+    nodes in a stable order."""
+    g = to_rdflib(sorted_triples(canonical(triples)))
     text = g.serialize(format="json-ld", context=context["@context"], auto_compact=True)
     doc = json.loads(text)
     if isinstance(doc, list):  # rdflib returns a bare list for an empty graph
         doc = {"@context": context["@context"], "@graph": doc}
+    if isinstance(doc.get("@graph"), list):
+        doc["@graph"].sort(key=lambda node: json.dumps(node, sort_keys=True, ensure_ascii=False))
     return doc
 
 
@@ -81,7 +95,12 @@ def dumps(doc: dict) -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
 
 
+_OPENERS = re.compile(r"<(?=!--|script)", re.IGNORECASE)
+
+
 def script_safe(doc: dict) -> str:
-    """JSON for a ``<script type="application/ld+json">`` element: ``</`` cannot close it."""
+    """JSON for a ``<script type="application/ld+json">`` element: ``</`` is written ``<\\/`` so no
+    ``</script>`` closes it, and ``<!--`` / ``<script`` as ``\\u003c…`` so none switches the HTML
+    parser into its escaped script states. Still the same JSON."""
     text = json.dumps(doc, ensure_ascii=False, indent=1)
-    return text.replace("</", "<\\/").replace("<!--", "\\u003c!--")
+    return _OPENERS.sub(r"\\u003c", text.replace("</", "<\\/"))

@@ -6,10 +6,13 @@ Dumps are served as ``application/gzip`` with ``Content-Disposition: attachment`
 """
 from __future__ import annotations
 
+import hashlib
+
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, url_for
 from markupsafe import Markup
 
+from ..errors import UnsupportedFormat
 from ..linked import UnknownResource, dumps, jsonld, queries
 from ..linked import void as vd
 from ..linked.iris import BY_IRI, curie, expand
@@ -19,7 +22,7 @@ from .conneg import negotiate
 from .errors import error_response
 from .representations import (alternates, construct, embedded_jsonld, init_app, iri_map, linked, rdf_body,
                               represent, select, select_lexical, split_extension, urls)
-from .resources import not_found
+from .resources import not_acceptable, not_found
 from .state import state
 
 bp = Blueprint("linked", __name__)
@@ -183,7 +186,9 @@ def dump(name: str) -> Response:
     media = vd.dump_media(name)
     if negotiate(request.headers.get("Accept"), [("application/gzip", "gz"), ("application/x-gzip", "gz"),
                                                   (media, "gz")], "gz") is None:
-        return error_response("NOT_ACCEPTABLE", f"{name} is served as application/gzip (gzipped {media})", 406)
+        resp = error_response("NOT_ACCEPTABLE", f"{name} is served as application/gzip (gzipped {media})", 406)
+        resp.headers["Vary"] = "Accept"
+        return resp
     info = ((lk.stats or {}).get("dumps") or {}).get(name) or {}
     tag = info.get("sha256") or _sha256(path)
     if request.if_none_match and request.if_none_match.contains(tag):
@@ -200,9 +205,8 @@ def dump(name: str) -> Response:
 
 
 def _sha256(path) -> str:
-    import hashlib
-
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 bp.register_error_handler(UnknownResource, not_found)
+bp.register_error_handler(UnsupportedFormat, not_acceptable)

@@ -58,7 +58,7 @@ def init_app(app: Flask) -> None:
     if KEY in app.extensions:
         return
     st = state(app)
-    build = st.dataset.build
+    build = getattr(st.dataset, "build", None)  # a remote store may have no local build
     path = build.path if build is not None and build.dataset_path.is_file() else None
     if path is not None:
         try:
@@ -112,9 +112,10 @@ def select_lexical(sparql: str) -> list[dict[str, str]]:
 def choose(accept: str | None) -> object | None:
     """HTML or one of the RDF formats for an Accept header (None: nothing acceptable, 406)."""
     named = {rng for rng, _, _ in parse_accept(accept)}
-    cands: list[tuple[str, object]] = [(t, HTML) for t in HTML_TYPES]
-    cands += [(f.media_type, f) for f in RESOURCE_FORMATS]
+    # RDF before HTML, so a wildcard (application/*) picks RDF; a browser names text/html explicitly.
+    cands: list[tuple[str, object]] = [(f.media_type, f) for f in RESOURCE_FORMATS]
     cands += [(a, f) for f in RESOURCE_FORMATS for a in f.aliases if a in named]
+    cands += [(t, HTML) for t in HTML_TYPES]
     return negotiate(accept, cands, BY_NAME["turtle"])
 
 

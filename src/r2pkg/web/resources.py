@@ -8,6 +8,7 @@ import re
 from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 
+from ..errors import UnsupportedFormat
 from ..linked import UnknownResource, queries, sourceview, views
 from ..provenance import SOURCE_SUFFIX, read_source
 from .conneg import wants_html
@@ -82,4 +83,12 @@ def not_found(e: UnknownResource):
     return error_response(e.code, e.message, 404, **e.details)
 
 
+def not_acceptable(e: UnsupportedFormat):
+    """406 (JSON), which varies by Accept like the negotiated answers."""
+    resp = error_response(e.code, e.message, 406, **e.details)
+    resp.headers["Vary"] = "Accept"
+    return resp
+
+
 bp.register_error_handler(UnknownResource, not_found)
+bp.register_error_handler(UnsupportedFormat, not_acceptable)
