@@ -190,7 +190,16 @@ def run_k(k: int, args) -> dict:
                              "--timeout", "60"], port, "/sparql",
                       env={"R2PKG_CACHE_MAX_BYTES": str(64 * 2**20 if cache else 0)}, setup_s=r2_prepare)
 
-    servers = {}
+    servers: dict[str, Server] = {}
+    try:
+        return _measure(k, args, work, quads, servers, r2pkg_server, oxi, oxi_load, peers_py)
+    finally:
+        for s in servers.values():
+            s.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _measure(k, args, work, quads, servers, r2pkg_server, oxi, oxi_load, peers_py) -> dict:
     servers["r2pkg"] = r2pkg_server("r2pkg", cache=False)
     servers["r2pkg-cached"] = r2pkg_server("r2pkg-cached", cache=True)
     port = free_port()
@@ -228,12 +237,10 @@ def run_k(k: int, args) -> dict:
         row["rows_agree"] = len(rows) == 1
     for name, s in servers.items():
         result["servers"][name]["rss_after_mb"], result["servers"][name]["pss_after_mb"] = memory_mb(s.proc.pid)
-        s.stop()
     for name in servers:
         for c in (4, 16):
             result["servers"][name][f"geomean_rps_c{c}"] = geomean(
                 [v[name].get(f"rps_c{c}", 0) for q, v in result["queries"].items() if name in v])
-    shutil.rmtree(work, ignore_errors=True)
     return result
 
 

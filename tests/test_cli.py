@@ -203,3 +203,36 @@ def test_unprojected_parameter_is_a_bad_parameter():
 
     with pytest.raises(BadParameter, match="projection"):
         run(ox.Store(), "SELECT ?o WHERE { ?s ?p ?o }", substitutions={"s": ox.NamedNode("http://example.org/x")})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server", ["granian", "gunicorn"])
+def test_serve_with_each_wsgi_server(res, built, server):
+    """`r2pkg serve --server X` prints its URLs and answers a query over real HTTP."""
+    import time
+    import urllib.parse
+    import urllib.request
+
+    from conftest import free_port
+
+    port = free_port()
+    env = {**os.environ, "R2PKG_BUILD_DIR": str(res.build_dir), "R2PKG_HOME": str(res.root)}
+    proc = subprocess.Popen([sys.executable, "-m", "r2pkg.cli", "serve", "--port", str(port), "--server", server],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode(
+            {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/r2pkg/ontology#State> }"})
+        body = None
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    body = json.loads(r.read())
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert body is not None, f"{server} did not answer"
+        assert body["results"]["bindings"][0]["n"]["value"] == "195"
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=15)
+    assert f"SPARQL endpoint: http://127.0.0.1:{port}/sparql" in out

@@ -162,19 +162,21 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
 @click.option("--workers", default=1, show_default=True, type=int,
               help="Server processes (each holds the dataset in memory).")
-@click.option("--threads", default=8, show_default=True, type=int, help="Request threads per process.")
+@click.option("--threads", default=4, show_default=True, type=int, help="Request threads per process.")
 @click.option("--query-workers", default=2, show_default=True, type=int,
               help="Query worker processes per server process (queries run there, with a hard timeout).")
 @click.option("--timeout", "query_timeout", default=5.0, show_default=True, type=float,
               help="Wall-clock seconds per query before it is stopped (503).")
+@click.option("--server", "server_name", type=click.Choice(["granian", "gunicorn"]), default="granian",
+              show_default=True, help="WSGI server (granian measured fastest here; see bench/README.md).")
 @click.option("--store", "store_url", default=None, metavar="URL",
               help="Serve a remote SPARQL query endpoint (Oxigraph, Fuseki, GraphDB, Virtuoso) instead of "
                    "the embedded store, e.g. http://127.0.0.1:7878/query.")
 @click.pass_context
 @_errors
 def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, query_workers: int,
-          query_timeout: float, store_url: str | None) -> None:
-    """Start the SPARQL endpoint and UI on a production WSGI server (gunicorn).
+          query_timeout: float, server_name: str, store_url: str | None) -> None:
+    """Start the SPARQL endpoint and UI on a production WSGI server (granian by default).
 
     Loads the published build (building first if there is none); it does not rebuild or revalidate.
     With --store, queries go to a remote SPARQL endpoint and no build is loaded."""
@@ -199,7 +201,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
         click.echo(f"  health:          {base}/healthz")
         sys.stdout.flush()
 
-    run_server(host, port, workers=workers, threads=threads, on_ready=ready,
+    run_server(host, port, workers=workers, threads=threads, on_ready=ready, server=server_name,
                app_config={"HOME": str(res.root), "BUILD_DIR": str(res.build_dir), "STORE": store_url,
                            "QUERY_WORKERS": query_workers, "QUERY_TIMEOUT": query_timeout})
 
