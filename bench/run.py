@@ -192,14 +192,14 @@ def run_k(k: int, args) -> dict:
 
     servers: dict[str, Server] = {}
     try:
-        return _measure(k, args, work, quads, servers, r2pkg_server, oxi, oxi_load, peers_py)
+        return _measure(k, args, work, quads, servers, r2pkg_server, oxi, oxi_load, peers_py, nq)
     finally:
         for s in servers.values():
             s.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _measure(k, args, work, quads, servers, r2pkg_server, oxi, oxi_load, peers_py) -> dict:
+def _measure(k, args, work, quads, servers, r2pkg_server, oxi, oxi_load, peers_py, nq) -> dict:
     servers["r2pkg"] = r2pkg_server("r2pkg", cache=False)
     servers["r2pkg-cached"] = r2pkg_server("r2pkg-cached", cache=True)
     port = free_port()

@@ -79,7 +79,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     atexit.register(executor.close)
     st = State(res=res, dataset=dataset, executor=executor,
                cache=AnswerCache(int(settings["CACHE_MAX_BYTES"])), metrics=Metrics(), settings=settings,
-               queries=named.catalogue(res.queries) if res else {})
+               queries=named.catalogue(res.queries) if res else {},
+               fast_lane_s=0.0 if settings["STORE"] else float(settings["FAST_LANE_MS"]) / 1000)
     app.extensions["r2pkg"] = st
 
     from . import api, errors, explore, exports, linked, ops, resources, sparql

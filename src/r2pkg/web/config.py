@@ -17,6 +17,7 @@ DEFAULTS: dict[str, object] = {
     "CORS_ORIGINS": "*",       # "*" or a comma-separated list of allowed origins
     "SERVICE_ALLOWLIST": "",   # comma-separated SERVICE endpoints that may be called (default none)
     "CACHE_MAX_BYTES": 64 * 1024 * 1024,  # in-process cache of serialised results
+    "FAST_LANE_MS": 10,        # a query measured faster than this (in a worker) runs in-process next time; 0 = never
     "CACHE_MAX_AGE": 300,      # Cache-Control max-age for GET answers (the dataset is immutable per build)
     "RETRY_AFTER": 5,          # seconds announced in Retry-After on 503
     "PUBLIC_BASE": "https://w3id.org/r2pkg/",  # request path P dereferences the IRI PUBLIC_BASE + P
