@@ -35,16 +35,66 @@ def dataset(built):
     return store.load(built)
 
 
+def oxigraph_bin() -> str:
+    import shutil
+    import sys
+
+    exe = Path(sys.executable).parent / "oxigraph"
+    found = str(exe) if exe.exists() else shutil.which("oxigraph")
+    assert found, "the oxigraph server CLI (PyPI package `oxigraph`, in the test extra) is not installed"
+    return found
+
+
+def start_oxigraph(location: Path):
+    """A real, writable `oxigraph serve` on a free loopback port: (process, base URL)."""
+    import subprocess
+    import time
+    import urllib.request
+
+    port = free_port()
+    proc = subprocess.Popen([oxigraph_bin(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=1).read()
+            return proc, base
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("oxigraph serve did not start")
+
+
 @pytest.fixture(scope="session")
-def make_app(res, dataset):
-    """Factory for apps over the session dataset (or an injected one); executors closed at the end."""
+def test_store(built, tmp_path_factory):
+    """With R2PKG_TEST_STORE=remote, the HTTP suites run against a real Oxigraph server holding the
+    published build (`r2pkg serve --store` mode); otherwise against the embedded store (None)."""
+    import os
+
+    if os.environ.get("R2PKG_TEST_STORE", "embedded") != "remote":
+        yield None
+        return
+    from r2pkg.remote import publish
+
+    proc, base = start_oxigraph(tmp_path_factory.mktemp("oxigraph-suite"))
+    publish(built.dataset_path, base + "/store")
+    yield base + "/query"
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def make_app(res, dataset, test_store):
+    """Factory for apps over the session dataset (or an injected one, or the remote test store);
+    executors closed at the end."""
     from r2pkg.web import create_app
 
     apps = []
 
     def factory(**config):
+        backend = {"STORE": test_store} if test_store and "DATASET" not in config else {}
         cfg = {"HOME": str(res.root), "BUILD_DIR": str(res.build_dir), "DATASET": dataset,
-               "QUERY_WORKERS": 2, **config}
+               "QUERY_WORKERS": 2, **backend, **config}
         app = create_app(cfg)
         app.config["TESTING"] = True
         apps.append(app)

@@ -3,7 +3,6 @@ front end (`create_app(STORE=...)` / `r2pkg serve --store`) answering the same a
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -17,35 +16,15 @@ from click.testing import CliRunner
 from r2pkg.cli import main
 from r2pkg.remote import connect
 
-from conftest import free_port
+from conftest import free_port, start_oxigraph
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _oxigraph_bin() -> str:
-    exe = Path(sys.executable).parent / "oxigraph"
-    found = str(exe) if exe.exists() else shutil.which("oxigraph")
-    assert found, "the oxigraph server CLI (PyPI package `oxigraph`, in the test extra) is not installed"
-    return found
 
 
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory):
     """A real, writable Oxigraph server on a free loopback port."""
-    port = free_port()
-    loc = tmp_path_factory.mktemp("oxigraph")
-    proc = subprocess.Popen([_oxigraph_bin(), "serve", "--location", str(loc), "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=1).read()
-            break
-        except OSError:
-            time.sleep(0.05)
-    else:
-        proc.kill()
-        raise RuntimeError("oxigraph serve did not start")
+    proc, base = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
     yield base
     proc.terminate()
     proc.wait(10)
