@@ -31,7 +31,7 @@ import pyoxigraph as ox
 from .errors import Overloaded, QuerySyntaxError, QueryTimeout, R2pkgError
 from .executor import Answer, Job, _decode_terms
 from .formats import BY_NAME, DEFAULTS
-from .safety import QUERY_FORMS, keywords, query_form
+from .safety import QUERY_FORMS, has_relative_iri, keywords, query_form
 
 
 class RemoteStoreError(R2pkgError):
@@ -87,9 +87,15 @@ class RemoteDataset:
     build_id: str
     build: object | None = None  # the local build published there, if known (dumps, ontology docs)
     union: str = "explicit"  # one of UNION_STRATEGIES
+    counts: dict[str, int] | None = None  # triples per named graph
 
     def graphs(self) -> list[str]:
         return list(self.named)
+
+    def holds(self, build) -> bool:
+        """Whether the store holds exactly the graphs (and triple counts) of a local build."""
+        return (self.counts is not None and build is not None
+                and self.counts == {g: int(n) for g, n in build.manifest.get("graphs", {}).items()})
 
     def __len__(self) -> int:
         return self.triples
@@ -114,24 +120,26 @@ def connect(url: str, timeout: float = 30.0, union: str | None = None) -> Remote
     triples = sum(int(r["n"]["value"]) for r in rows)
     ident = hashlib.sha256(json.dumps([url, [(r["g"]["value"], r["n"]["value"]) for r in rows]]).encode())
     return RemoteDataset(url, named, triples, "remote-" + ident.hexdigest()[:12],
-                         union=union or _strategy(server))
+                         union=union or _strategy(server),
+                         counts={r["g"]["value"]: int(r["n"]["value"]) for r in rows})
 
 
 class RemoteExecutor:
     """The :class:`~r2pkg.executor.Executor` interface over a remote SPARQL endpoint."""
 
-    def __init__(self, dataset: RemoteDataset, *, workers: int = 4, timeout: float = 5.0,
-                 queue_timeout: float = 10.0) -> None:
+    def __init__(self, dataset: RemoteDataset, *, workers: int = 2, max_workers: int | None = None,
+                 timeout: float = 5.0, queue_timeout: float = 10.0) -> None:
         self.dataset, self.timeout, self.queue_timeout = dataset, timeout, queue_timeout
-        self.size = self.max_workers = max(1, workers)
-        self._sem = threading.BoundedSemaphore(self.size)
+        self.size = max(1, workers)
+        self.max_workers = max(self.size, max_workers if max_workers is not None else 2 * self.size)
+        self._sem = threading.BoundedSemaphore(self.max_workers)
         self._busy = 0
         self._lock = threading.Lock()
         self.timeouts = 0
 
     def submit(self, job: Job, timeout: float | None = None) -> Answer:
         if not self._sem.acquire(timeout=self.queue_timeout):
-            raise Overloaded(f"all {self.size} remote-store slots are busy; retry shortly")
+            raise Overloaded(f"all {self.max_workers} remote-store slots are busy; retry shortly")
         with self._lock:
             self._busy += 1
         try:
@@ -149,8 +157,8 @@ class RemoteExecutor:
         kind = QUERY_FORMS.get(form or "", "results")
         fmt = BY_NAME[job.format] if job.format else DEFAULTS[kind]
         text = job.sparql
-        if job.base_iri:
-            text = f"BASE <{job.base_iri}>\n" + text
+        if job.base_iri and has_relative_iri(text):
+            text = f"BASE <{job.base_iri}> " + text  # on the first line, so error lines stay true
         if job.substitutions:
             subs = _decode_terms(job.substitutions)
             names = sorted(subs)
@@ -201,7 +209,7 @@ class RemoteExecutor:
         return Answer("results", fmt.name, fmt.media_type, out, len(rows), truncated)
 
     def alive(self) -> int:
-        return self.size - self._busy
+        return max(0, self.size - self._busy)
 
     def busy(self) -> int:
         return self._busy

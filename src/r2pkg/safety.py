@@ -123,3 +123,12 @@ def query_form(sparql: str) -> str | None:
         if word in QUERY_FORMS:
             return word
     return None
+
+
+_ABSOLUTE = re.compile(r"^<[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+@_memo
+def has_relative_iri(sparql: str) -> bool:
+    """True when the query writes an IRI that needs a base to resolve (e.g. ``<s>``)."""
+    return any(m.lastgroup == "iri" and not _ABSOLUTE.match(m.group()) for m in _TOKEN.finditer(sparql))

@@ -57,6 +57,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         try:
             res = resources(settings["HOME"], settings["BUILD_DIR"])
             dataset.build = current_build(res.build_dir)
+            if dataset.holds(dataset.build):  # the remote store holds exactly this build
+                dataset.build_id = dataset.build.build_id
         except R2pkgError:  # resources and a local build only add named queries, docs and dumps
             pass
     elif dataset is None:
@@ -68,7 +70,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         except Exception:  # noqa: BLE001 - an injected dataset needs no resources
             res = None
     if settings["STORE"]:
-        executor = RemoteExecutor(dataset, workers=int(settings["QUERY_MAX_WORKERS"]),
+        executor = RemoteExecutor(dataset, workers=int(settings["QUERY_WORKERS"]),
+                                  max_workers=int(settings["QUERY_MAX_WORKERS"]),
                                   timeout=float(settings["QUERY_TIMEOUT"]),
                                   queue_timeout=float(settings["QUEUE_TIMEOUT"]))
     else:
