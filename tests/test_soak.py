@@ -85,8 +85,11 @@ def test_soak(live_server):
                 resp = conn.getresponse()
                 resp.read()
                 status = resp.status
-            except (OSError, http.client.HTTPException):
+            except (OSError, http.client.HTTPException) as e:
                 status = -1
+                with lock:
+                    stats.setdefault("exceptions", {}).setdefault(type(e).__name__, 0)
+                    stats["exceptions"][type(e).__name__] += 1
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             with lock:

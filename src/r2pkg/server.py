@@ -38,7 +38,7 @@ def serve(host: str, port: int, *, workers: int = 1, threads: int = 8, app_confi
         if on_ready:
             on_ready(base)
         Granian("r2pkg.web:create_app", factory=True, address=host, port=port, interface=Interfaces.WSGI,
-                workers=workers, blocking_threads=threads, backpressure=threads, backlog=1024,
+                workers=workers, blocking_threads=threads, backlog=1024,
                 log_level=LogLevels.warning,
                 respawn_failed_workers=True).serve()
         return
