@@ -105,3 +105,29 @@ def test_security_headers_on_pages(client):
     assert b"<script>" not in r.data  # scripts come from files; data blocks carry a type
     api = client.get("/api/queries")
     assert api.headers["X-Content-Type-Options"] == "nosniff"
+
+
+PRIVATE_TARGETS = ["http://10.0.0.1/sparql", "http://192.168.1.1/sparql", "http://172.16.0.1/sparql",
+                   "http://169.254.169.254/latest/meta-data/", "http://[::1]:9/sparql", "file:///etc/passwd"]
+
+
+@pytest.mark.parametrize("target", PRIVATE_TARGETS)
+def test_service_to_private_addresses_and_files_is_refused(client, target):
+    r = client.get("/sparql", query_string={"query": f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}"})
+    assert r.status_code == 403 and r.json["reason"] == "service"
+    r = client.get("/sparql", query_string={"query": f"LOAD <{target}>"})
+    assert r.status_code == 403 and r.json["reason"] == "update"
+
+
+@pytest.mark.parametrize("path", ["file:///etc/passwd", "file:///etc/hostname", "file:///proc/self/environ"])
+def test_file_iris_in_the_dataset_are_names_only(client, path):
+    """FROM / FROM NAMED / default-graph-uri / named-graph-uri with file: IRIs never read the file."""
+    cases = [{"query": f"SELECT * FROM <{path}> WHERE {{ ?s ?p ?o }}"},
+             {"query": f"SELECT * FROM NAMED <{path}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"},
+             {"query": "SELECT * WHERE { ?s ?p ?o }", "default-graph-uri": path},
+             {"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", "named-graph-uri": path}]
+    for params in cases:
+        r = client.get("/sparql", query_string=params)
+        assert r.status_code == 200, r.data[:200]
+        assert r.json["results"]["bindings"] == []
+        assert b"root:" not in r.data

@@ -31,9 +31,16 @@ def endpoint() -> Response:
                          reason="no-query")
     check_query(op.query, service_allowlist=frozenset(split_list(st.settings["SERVICE_ALLOWLIST"])))
     fmt = pick_format(op.query, op.format)
-    job = Job(op.query, fmt.name, base_iri=request.base_url, default_graph=op.default_graph,
+    job = Job(op.query, fmt.name, base_iri=endpoint_url(), default_graph=op.default_graph,
               named_graphs=op.named_graphs, row_cap=st.settings["ROW_CAP"] or None)
     return answer_response(st, job, cacheable=request.method == "GET")
+
+
+def endpoint_url() -> str:
+    """The URL of this endpoint (the base of relative IRIs): werkzeug's ``request.base_url``
+    re-encodes the whole URL on every call; scheme, host and path are all it needs."""
+    env = request.environ
+    return f"{env.get('wsgi.url_scheme', 'http')}://{request.host}{request.script_root}{env.get('PATH_INFO', '')}"
 
 
 def service_description() -> Response:
