@@ -236,3 +236,15 @@ def test_serve_with_each_wsgi_server(res, built, server):
         proc.terminate()
         out, _ = proc.communicate(timeout=15)
     assert f"SPARQL endpoint: http://127.0.0.1:{port}/sparql" in out
+
+
+def test_query_named_with_params(cli):
+    r = cli("query", "cq14", "--format", "csv", "--param", "subject=https://w3id.org/r2pkg/id/state/CRI",
+            "--param", "target=https://w3id.org/r2pkg/id/mechanism/iiim")
+    assert r.exit_code == 0, r.output
+    rows = r.output.splitlines()
+    assert len(rows) >= 2 and all("state/CRI" in row and "mechanism/iiim" in row for row in rows[1:])
+    r = cli("query", "cq14", "--param", "subject=not an iri")
+    assert r.exit_code == 2 and "BAD_PARAMETER" in r.output
+    r = cli("query", "cq14", "--param", "nosuch=1")
+    assert r.exit_code == 2 and "has no parameter nosuch" in r.output
