@@ -123,9 +123,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(res, built):
-    """`r2pkg serve` as a subprocess on a free loopback port (real gunicorn, real sockets)."""
+def serve_subprocess(res, *extra_args: str, env: dict | None = None):
+    """Start `r2pkg serve` on a free loopback port; returns (process, base URL) once /healthz answers."""
     import os
     import subprocess
     import sys
@@ -133,25 +132,27 @@ def live_server(res, built):
     import urllib.request
 
     port = free_port()
-    env = {**os.environ, "R2PKG_BUILD_DIR": str(res.build_dir), "R2PKG_HOME": str(res.root)}
-    proc = subprocess.Popen([sys.executable, "-m", "r2pkg.cli", "serve", "--port", str(port),
-                             "--timeout", "3"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+    full_env = {**os.environ, "R2PKG_BUILD_DIR": str(res.build_dir), "R2PKG_HOME": str(res.root), **(env or {})}
+    proc = subprocess.Popen([sys.executable, "-m", "r2pkg.cli", "serve", "--port", str(port), *extra_args],
+                            env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=1) as r:
                 if r.status == 200:
-                    break
+                    return proc, base
         except OSError:
             if proc.poll() is not None:
                 raise RuntimeError("r2pkg serve exited: " + (proc.stdout.read() if proc.stdout else ""))
             time.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError("r2pkg serve did not answer /healthz within 30 s")
-    yield base
+    stop_subprocess(proc)
+    raise RuntimeError("r2pkg serve did not answer /healthz within 30 s")
+
+
+def stop_subprocess(proc) -> None:
+    import subprocess
+
     proc.terminate()
     try:
         proc.wait(10)
@@ -160,3 +161,11 @@ def live_server(res, built):
         proc.wait(5)
     if proc.stdout:
         proc.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(res, built):
+    """`r2pkg serve` as a subprocess on a free loopback port (real HTTP server, real sockets)."""
+    proc, base = serve_subprocess(res, "--timeout", "3")
+    yield base
+    stop_subprocess(proc)

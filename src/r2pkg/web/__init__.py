@@ -112,7 +112,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from .rawcache import RawAnswerCache
 
     if int(settings["CACHE_MAX_BYTES"]):
-        app.wsgi_app = RawAnswerCache(app.wsgi_app, AnswerCache(int(settings["CACHE_MAX_BYTES"]) // 2),
+        app.wsgi_app = RawAnswerCache(app.wsgi_app, AnswerCache(int(settings["CACHE_MAX_BYTES"]) // 4),
                                       on_hit=lambda: (st.metrics.queries.labels("ok", "hit").inc(),
                                                       st.metrics.requests.labels("sparql.endpoint", "200").inc()))
     return app
