@@ -2,7 +2,6 @@
 answering; overload answered with 503 + Retry-After, never a hang."""
 from __future__ import annotations
 
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 

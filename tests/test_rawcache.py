@@ -27,6 +27,7 @@ def test_the_key_covers_accept_and_origin(make_app):
     a = c.get("/sparql", query_string=Q, headers={"Origin": "https://a.example"})
     a2 = c.get("/sparql", query_string=Q, headers={"Origin": "https://a.example"})
     b = c.get("/sparql", query_string=Q, headers={"Origin": "https://b.example"})
+    assert a.headers["Access-Control-Allow-Origin"] == "https://a.example" and a2.data == a.data
     assert a2.headers["X-Cache"] == "hit" and a2.headers["Access-Control-Allow-Origin"] == "https://a.example"
     assert "Access-Control-Allow-Origin" not in b.headers
 

@@ -128,3 +128,16 @@ class QueryTooComplex(QueryError):
 
     code = "QUERY_TOO_COMPLEX"
     status = 400
+
+
+class BadRequest(QueryError):
+    """A protocol request is malformed (several queries, invalid UTF-8, an invalid graph IRI...)."""
+
+    code = "BAD_REQUEST"
+
+
+class UnsupportedMediaType(R2pkgError):
+    """A POST without, or with an unsupported, Content-Type or charset."""
+
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    status = 415

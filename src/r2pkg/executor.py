@@ -59,7 +59,7 @@ def encode_terms(subs: dict[str, ox.NamedNode | ox.Literal]) -> tuple:
     return tuple(out)
 
 
-def _decode_terms(subs: tuple) -> dict[str, ox.NamedNode | ox.Literal]:
+def decode_terms(subs: tuple) -> dict[str, ox.NamedNode | ox.Literal]:
     out = {}
     for k, kind, value, extra in subs:
         if kind == "iri":
@@ -89,7 +89,7 @@ def _json_term(t: object) -> dict:
 def execute(store: ox.Store, job: Job) -> Answer:
     """Run one job in this process and serialise its answer (pure function over the store)."""
     result = run(store, job.sparql, base_iri=job.base_iri, default_graph=job.default_graph,
-                 named_graphs=job.named_graphs, substitutions=_decode_terms(job.substitutions))
+                 named_graphs=job.named_graphs, substitutions=decode_terms(job.substitutions))
     fmt: Format = BY_NAME[job.format] if job.format else None  # type: ignore[assignment]
     if fmt is None or fmt.kind != result.kind:
         from .formats import DEFAULTS
@@ -279,11 +279,3 @@ class Executor:
         with self._lock:
             return self._total - len(self._free)
 
-
-def wait_until(pred, timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.01)
-    return pred()

@@ -29,7 +29,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import Overloaded, QuerySyntaxError, QueryTimeout, R2pkgError
-from .executor import Answer, Job, _decode_terms
+from .executor import Answer, Job, decode_terms
 from .formats import BY_NAME, DEFAULTS
 from .safety import QUERY_FORMS, has_relative_iri, keywords, query_form
 
@@ -160,7 +160,7 @@ class RemoteExecutor:
         if job.base_iri and has_relative_iri(text):
             text = f"BASE <{job.base_iri}> " + text  # on the first line, so error lines stay true
         if job.substitutions:
-            subs = _decode_terms(job.substitutions)
+            subs = decode_terms(job.substitutions)
             names = sorted(subs)
             text += ("\nVALUES (" + " ".join("?" + n for n in names) + ") { ("
                      + " ".join(_term(subs[n]) for n in names) + ") }")

@@ -10,20 +10,11 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from werkzeug.wrappers import Request
 
-from ..errors import ForbiddenQuery, PayloadTooLarge, QueryError, R2pkgError
+from ..errors import BadRequest, ForbiddenQuery, PayloadTooLarge, UnsupportedMediaType
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
-
-
-class UnsupportedMediaType(R2pkgError):
-    code = "UNSUPPORTED_MEDIA_TYPE"
-    status = 415
-
-
-class BadRequest(QueryError):
-    code = "BAD_REQUEST"
 
 
 @dataclass(frozen=True)

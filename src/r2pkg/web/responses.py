@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, request
 
 from ..errors import UnsupportedFormat
-from ..executor import Answer, Job
+from ..executor import Job
 from ..formats import Format, for_kind
 from ..safety import QUERY_FORMS, query_form
 from .conneg import choose_format
@@ -43,7 +43,7 @@ def answer_response(st: State, job: Job, *, cacheable: bool) -> Response:
         resp = Response(status=304)
         _common_headers(resp, st, tag, cacheable)
         return resp
-    ans, tag, hit = st.answer(job)
+    ans, tag, hit = st.answer(job, tag)
     resp = Response(ans.body, status=200, content_type=content_type(ans.media_type))
     _common_headers(resp, st, tag, cacheable)
     resp.headers["X-Cache"] = "hit" if hit else "miss"

@@ -5,7 +5,6 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, url_for
 
 from ..executor import Job
-from ..formats import lookup
 from ..safety import check_query
 from .config import split_list
 from .conneg import choose_format, wants_html
@@ -25,7 +24,7 @@ def endpoint() -> Response:
     if op.query is None:
         if request.method == "GET":
             return service_description()
-        from .protocol import BadRequest
+        from ..errors import BadRequest
 
         raise BadRequest("no query given (parameter 'query' or an application/sparql-query body)",
                          reason="no-query")
@@ -78,5 +77,3 @@ def ui() -> Response:
                                     endpoint=request.base_url.rstrip("/")),
                     content_type="text/html; charset=utf-8")
 
-
-__all__ = ["bp", "lookup"]

@@ -62,9 +62,11 @@ class State:
                           job.named_graphs, job.substitutions, job.row_cap], ensure_ascii=False)
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
 
-    def answer(self, job: Job) -> tuple[Answer, str, bool]:
-        """Answer from the cache, or run in a worker and cache; returns (answer, etag, hit)."""
-        tag = self.etag(job)
+    def answer(self, job: Job, tag: str | None = None) -> tuple[Answer, str, bool]:
+        """Answer from the cache, or run in a worker and cache; returns (answer, etag, hit).
+
+        ``tag`` is the job's ETag when the caller has already computed it."""
+        tag = tag or self.etag(job)
         t0 = time.perf_counter()
         hit = self.cache.get(tag)
         if hit is not None:
