@@ -10,7 +10,6 @@ worker never copies a store in the middle of a query.
 """
 from __future__ import annotations
 
-import json
 import multiprocessing as mp
 import os
 import signal
@@ -71,19 +70,48 @@ def decode_terms(subs: tuple) -> dict[str, ox.NamedNode | ox.Literal]:
     return out
 
 
-def _json_term(t: object) -> dict:
-    if isinstance(t, ox.NamedNode):
-        return {"type": "uri", "value": t.value}
-    if isinstance(t, ox.BlankNode):
-        return {"type": "bnode", "value": t.value}
-    if isinstance(t, ox.Literal):
-        d = {"type": "literal", "value": t.value}
-        if t.language:
-            d["xml:lang"] = t.language
-        elif t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            d["datatype"] = t.datatype.value
-        return d
-    return {"type": "triple", "value": str(t)}
+class _RowCapReached(Exception):
+    pass
+
+
+class _LineBudget:
+    """A binary writer for pyoxigraph's native serialisers that keeps the first ``limit`` lines and
+    then stops the serialiser (by raising), so a capped result is never written out in full."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit, self.lines, self.parts = limit, 0, []
+
+    def write(self, chunk: bytes) -> int:
+        self.parts.append(bytes(chunk))
+        self.lines += chunk.count(b"\n")
+        if self.limit is not None and self.lines > self.limit:
+            raise _RowCapReached
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+
+def _select_answer(solutions: ox.QuerySolutions, fmt: Format, cap: int | None) -> tuple[bytes, int, bool]:
+    """Serialise SELECT solutions with pyoxigraph's native writers: (body, rows, truncated).
+
+    The solutions are written as SPARQL TSV, one solution per line (TSV escapes line breaks inside
+    terms), so rows are counted, and cut at ``cap``, as lines; any other format is then written
+    natively from that TSV. No term passes through Python objects."""
+    budget = _LineBudget(None if cap is None else cap + 1)  # the header line + cap + 1 rows
+    truncated = False
+    try:
+        solutions.serialize(budget, format=ox.QueryResultsFormat.TSV)
+    except _RowCapReached:
+        truncated = True
+    tsv = b"".join(budget.parts)
+    if truncated:
+        tsv = b"\n".join(tsv.split(b"\n", cap + 1)[:cap + 1]) + b"\n"
+    rows = tsv.count(b"\n") - 1
+    if fmt.results_format == ox.QueryResultsFormat.TSV:
+        return tsv, rows, truncated
+    body = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(format=fmt.results_format)
+    return body, rows, truncated
 
 
 def execute(store: ox.Store, job: Job) -> Answer:
@@ -109,21 +137,8 @@ def execute(store: ox.Store, job: Job) -> Answer:
         return Answer("graph", fmt.name, fmt.media_type, body, len(triples), truncated)
     if isinstance(result.raw, ox.QueryBoolean):
         return Answer("results", fmt.name, fmt.media_type, result.serialize(fmt), 1, False)
-    # SELECT: collect at most cap+1 rows, then write SPARQL JSON (and let pyoxigraph's native
-    # writers produce the other formats from it), so a cap never cuts a row in half.
-    variables = result.variables or []
-    rows, truncated = [], False
-    for sol in result.raw:
-        if cap is not None and len(rows) >= cap:
-            truncated = True
-            break
-        rows.append({v: _json_term(sol[v]) for v in variables if sol[v] is not None})
-    doc = json.dumps({"head": {"vars": variables}, "results": {"bindings": rows}},
-                     ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if fmt.name != "json":
-        parsed = ox.parse_query_results(doc, ox.QueryResultsFormat.JSON)
-        doc = parsed.serialize(format=fmt.results_format)
-    return Answer("results", fmt.name, fmt.media_type, doc, len(rows), truncated)
+    body, rows, truncated = _select_answer(result.raw, fmt, cap)
+    return Answer("results", fmt.name, fmt.media_type, body, rows, truncated)
 
 
 def _worker_main(conn: Connection, store: ox.Store) -> None:

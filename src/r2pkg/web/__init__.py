@@ -83,10 +83,11 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     st = State(res=res, dataset=dataset, executor=executor,
                cache=AnswerCache(int(settings["CACHE_MAX_BYTES"])), metrics=Metrics(), settings=settings,
                queries=named.catalogue(res.queries) if res else {},
-               fast_lane_s=0.0 if settings["STORE"] else float(settings["FAST_LANE_MS"]) / 1000)
+               fast_lane_s=0.0 if settings["STORE"] else float(settings["FAST_LANE_MS"]) / 1000,
+               service_allowlist=frozenset(split_list(settings["SERVICE_ALLOWLIST"])))
     app.extensions["r2pkg"] = st
 
-    from . import api, errors, explore, exports, linked, ops, resources, sparql
+    from . import api, cors, errors, explore, exports, linked, ops, resources, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
@@ -96,7 +97,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(linked.bp)  # /, /ontology, /classes, VoID, dumps, JSON-LD context
     app.register_blueprint(resources.bp)  # /id/..., /ontology/..., /sources/<id>
     errors.register(app)
-    _cors(app, split_list(settings["CORS_ORIGINS"]))
+    origins = frozenset(split_list(settings["CORS_ORIGINS"]))
+    cors.register(app, origins)
 
     @app.after_request
     def _count(resp):
@@ -109,43 +111,12 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
             resp.headers.setdefault("X-Frame-Options", "DENY")
         return resp
 
+    from .fastpath import SparqlFastPath
     from .rawcache import RawAnswerCache
 
+    app.wsgi_app = SparqlFastPath(app.wsgi_app, st, origins)
     if int(settings["CACHE_MAX_BYTES"]):
         app.wsgi_app = RawAnswerCache(app.wsgi_app, AnswerCache(int(settings["CACHE_MAX_BYTES"]) // 4),
                                       on_hit=lambda: (st.metrics.queries.labels("ok", "hit").inc(),
                                                       st.metrics.requests.labels("sparql.endpoint", "200").inc()))
     return app
-
-
-def _cors(app: Flask, origins: list[str]) -> None:
-    """CORS: ``*`` without credentials by default, or a list of origins; preflight answered."""
-    expose = "ETag, X-Result-Row-Cap, X-Result-Rows, X-Result-Truncated, X-R2pkg-Build, Retry-After"
-
-    @app.before_request
-    def _preflight():
-        if request.method == "OPTIONS":
-            from flask import Response
-
-            resp = Response(status=204)
-            resp.headers["Allow"] = "GET, POST, OPTIONS"
-            return resp
-        return None
-
-    @app.after_request
-    def _headers(resp):
-        origin = request.headers.get("Origin")
-        if "*" in origins:
-            resp.headers["Access-Control-Allow-Origin"] = "*"
-        elif origin and origin in origins:
-            resp.headers["Access-Control-Allow-Origin"] = origin
-            resp.headers.add("Vary", "Origin")
-        else:
-            return resp
-        resp.headers["Access-Control-Expose-Headers"] = expose
-        if request.method == "OPTIONS":
-            resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            resp.headers["Access-Control-Allow-Headers"] = request.headers.get(
-                "Access-Control-Request-Headers", "Content-Type, Accept, If-None-Match")
-            resp.headers["Access-Control-Max-Age"] = "86400"
-        return resp

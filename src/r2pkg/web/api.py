@@ -30,7 +30,7 @@ def run_query(name: str) -> Response:
         raise UnknownQuery(f"no named query {name!r}", available=list(st.queries))
     values = {k: v for k, v in request.args.items() if k not in RESERVED}
     subs = q.bindings(values)
-    fmt = pick_format(q.text, request.args.get("format"))
+    fmt = pick_format(q.text, request.args.get("format"), request.headers.get("Accept"))
     job = Job(q.text, fmt.name, base_iri=request.base_url, substitutions=encode_terms(subs),
               row_cap=st.settings["ROW_CAP"] or None)
     return answer_response(st, job, cacheable=True)

@@ -1,13 +1,18 @@
 """HTTP content negotiation over the format table, with q-values (RFC 9110 §12.5.1)."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..formats import DEFAULTS, Format, for_kind, lookup
 
 
-def parse_accept(header: str | None) -> list[tuple[str, float, int]]:
-    """(media range, q, specificity) triples, best first; an absent header means ``*/*``."""
+@lru_cache(maxsize=256)
+def parse_accept(header: str | None) -> tuple[tuple[str, float, int], ...]:
+    """(media range, q, specificity) triples, best first; an absent header means ``*/*``.
+
+    Memoized: a pure function of the header, and clients send few distinct Accept headers."""
     if not header or not header.strip():
-        return [("*/*", 1.0, 0)]
+        return (("*/*", 1.0, 0),)
     out = []
     for i, part in enumerate(header.split(",")):
         bits = [b.strip() for b in part.split(";")]
@@ -23,10 +28,10 @@ def parse_accept(header: str | None) -> list[tuple[str, float, int]]:
                     q = 0.0
         spec = 0 if rng == "*/*" else (1 if rng.endswith("/*") else 2)
         out.append((rng, q, spec))
-    return out
+    return tuple(out)
 
 
-def _quality(accept: list[tuple[str, float, int]], media_type: str) -> float:
+def _quality(accept: tuple[tuple[str, float, int], ...], media_type: str) -> float:
     """The q of the most specific range matching media_type (0 if none)."""
     best_spec, best_q = -1, 0.0
     major = media_type.split("/")[0]
@@ -61,6 +66,7 @@ def negotiate(accept_header: str | None, candidates: list[tuple[str, object]], d
 _GRAPH_SYNONYMS = {"xml": "rdfxml", "n3": "turtle"}
 
 
+@lru_cache(maxsize=256)
 def choose_format(kind: str, accept_header: str | None, explicit: str | None = None) -> Format | None:
     """The format for a result of ``kind``: the ``format=`` parameter wins, else the Accept header."""
     if explicit:

@@ -4,8 +4,10 @@ Pure functions over the WSGI request; errors are domain exceptions with stable c
 """
 from __future__ import annotations
 
+import codecs
+import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
 from werkzeug.wrappers import Request
@@ -25,10 +27,36 @@ class Operation:
     format: str | None  # the format= parameter
 
 
+_BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+MAX_FIELDS = 1000
+
+
+def _unquote_plus(raw: bytes) -> bytes:
+    """``application/x-www-form-urlencoded`` decoding of one name or value, in C: each ``%XX``
+    becomes ``\\xXX`` for ``codecs.escape_decode`` (backslashes doubled first, so nothing else is an
+    escape). Malformed escapes, which stay as they are, take urllib's path."""
+    raw = raw.replace(b"+", b" ")
+    if b"%" not in raw:
+        return raw
+    if _BAD_ESCAPE.search(raw):
+        return unquote_to_bytes(raw)
+    return codecs.escape_decode(raw.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0]
+
+
 def _decode_params(raw: bytes, where: str) -> list[tuple[str, str]]:
+    """``urllib.parse.parse_qsl(..., keep_blank_values=True, errors="strict")``, about twice as fast
+    (the query string of every request passes here; a test checks both agree)."""
     try:
-        return parse_qsl(raw.decode("ascii"), keep_blank_values=True, strict_parsing=False,
-                         encoding="utf-8", errors="strict", max_num_fields=1000)
+        if not raw.isascii():
+            raw.decode("ascii")  # raises: a raw query string must be percent-encoded
+        pieces = [p for p in raw.split(b"&") if p]
+        if len(pieces) > MAX_FIELDS:
+            raise ValueError("Max number of fields exceeded")
+        out = []
+        for piece in pieces:
+            name, _, value = piece.partition(b"=")
+            out.append((_unquote_plus(name).decode("utf-8"), _unquote_plus(value).decode("utf-8")))
+        return out
     except UnicodeDecodeError as e:
         raise BadRequest(f"the {where} is not valid UTF-8 (percent-encoded)", reason="encoding") from e
     except ValueError as e:

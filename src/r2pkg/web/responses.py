@@ -1,7 +1,14 @@
-"""Turning executor answers into HTTP responses: ETags, caching headers, row-cap headers."""
+"""Turning executor answers into HTTP answers: ETags, caching headers, row-cap headers.
+
+The answer is a framework-free :class:`Reply` (status, headers, body), so the same code serves the
+raw WSGI path of ``/sparql`` (:mod:`r2pkg.web.fastpath`) and the Flask views (``to_response``).
+"""
 from __future__ import annotations
 
-from flask import Response, request
+from dataclasses import dataclass, field
+
+from flask import Response
+from werkzeug.http import parse_etags
 
 from ..errors import UnsupportedFormat
 from ..executor import Job
@@ -15,17 +22,25 @@ TEXTUAL = ("text/", "application/sparql-results+json", "application/ld+json", "a
            "application/sparql-results+xml")
 
 
+@dataclass
+class Reply:
+    """An HTTP answer independent of any web framework."""
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+
 def content_type(media_type: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type.startswith(TEXTUAL) else media_type
 
 
-def pick_format(sparql: str, explicit: str | None) -> Format:
+def pick_format(sparql: str, explicit: str | None, accept: str | None) -> Format:
     """The output format of a query, from ``format=`` or the Accept header (406 if none fits)."""
     form = query_form(sparql)
     kind = QUERY_FORMS.get(form or "", None)
     if kind is None:  # unparseable: let the engine report the syntax error in the default format
         kind = "results"
-    fmt = choose_format(kind, request.headers.get("Accept"), explicit)
+    fmt = choose_format(kind, accept, explicit)
     if fmt is None:
         offered = ", ".join(f.media_type for f in for_kind(kind))
         if explicit:
@@ -36,32 +51,43 @@ def pick_format(sparql: str, explicit: str | None) -> Format:
     return fmt
 
 
-def answer_response(st: State, job: Job, *, cacheable: bool) -> Response:
+def answer(st: State, job: Job, *, cacheable: bool, if_none_match: str | None = None) -> Reply:
     """Answer a job (304 if the client's ETag matches, without executing)."""
     tag = st.etag(job)
-    if cacheable and request.if_none_match and request.if_none_match.contains(tag):
-        resp = Response(status=304)
-        _common_headers(resp, st, tag, cacheable)
-        return resp
+    if cacheable and if_none_match and parse_etags(if_none_match).contains(tag):
+        return Reply(304, _common_headers(st, tag, cacheable))
     ans, tag, hit = st.answer(job, tag)
-    resp = Response(ans.body, status=200, content_type=content_type(ans.media_type))
-    _common_headers(resp, st, tag, cacheable)
-    resp.headers["X-Cache"] = "hit" if hit else "miss"
+    headers = [("Content-Type", content_type(ans.media_type)), ("Content-Length", str(len(ans.body)))]
+    headers += _common_headers(st, tag, cacheable)
+    headers.append(("X-Cache", "hit" if hit else "miss"))
     cap = st.settings["ROW_CAP"]
     if cap:
-        resp.headers["X-Result-Row-Cap"] = str(cap)
-    resp.headers["X-Result-Rows"] = str(ans.rows)
+        headers.append(("X-Result-Row-Cap", str(cap)))
+    headers.append(("X-Result-Rows", str(ans.rows)))
     if ans.truncated:
-        resp.headers["X-Result-Truncated"] = "true"
-        resp.headers["Warning"] = f'199 r2pkg "result truncated to the row cap of {cap}"'
+        headers.append(("X-Result-Truncated", "true"))
+        headers.append(("Warning", f'199 r2pkg "result truncated to the row cap of {cap}"'))
+    return Reply(200, headers, ans.body)
+
+
+def _common_headers(st: State, tag: str, cacheable: bool) -> list[tuple[str, str]]:
+    return [("ETag", f'"{tag}"'), ("Vary", "Accept"), ("X-R2pkg-Build", st.build_id),
+            ("Cache-Control", f"public, max-age={st.settings['CACHE_MAX_AGE']}" if cacheable else "no-cache")]
+
+
+def to_response(reply: Reply) -> Response:
+    """The Flask response of a :class:`Reply`."""
+    resp = Response(reply.body, status=reply.status)
+    resp.headers.clear()
+    for k, v in reply.headers:
+        resp.headers.add(k, v)
+    if reply.status == 304:
+        resp.headers.pop("Content-Length", None)
     return resp
 
 
-def _common_headers(resp: Response, st: State, tag: str, cacheable: bool) -> None:
-    resp.set_etag(tag)
-    resp.headers["Vary"] = "Accept"
-    resp.headers["X-R2pkg-Build"] = st.build_id
-    if cacheable:
-        resp.headers["Cache-Control"] = f"public, max-age={st.settings['CACHE_MAX_AGE']}"
-    else:
-        resp.headers["Cache-Control"] = "no-cache"
+def answer_response(st: State, job: Job, *, cacheable: bool) -> Response:
+    """Flask adapter of :func:`answer` for the current request."""
+    from flask import request
+
+    return to_response(answer(st, job, cacheable=cacheable, if_none_match=request.headers.get("If-None-Match")))

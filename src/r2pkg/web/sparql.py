@@ -1,45 +1,57 @@
-"""``/sparql``: the SPARQL 1.1 Protocol (query side), the service description and the query UI."""
+"""``/sparql``: the SPARQL 1.1 Protocol (query side), the service description and the query UI.
+
+Query requests are answered by :func:`query_reply`, a function of the WSGI request alone: the raw
+WSGI path (:mod:`r2pkg.web.fastpath`) calls it before Flask, and the Flask view below calls it for
+anything that reaches Flask. Requests without a query (service description, UI) are Flask views.
+"""
 from __future__ import annotations
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, url_for
+from werkzeug.wrappers import Request
 
+from ..errors import BadRequest
 from ..executor import Job
 from ..safety import check_query
-from .config import split_list
 from .conneg import choose_format, wants_html
 from .protocol import parse
-from .responses import answer_response, content_type, pick_format
+from .responses import Reply, answer, content_type, pick_format, to_response
 from .service import description
-from .state import state
+from .state import State, state
 
 bp = Blueprint("sparql", __name__)
 METHODS = ["GET", "POST", "OPTIONS"]
 
 
-@bp.route("/sparql", methods=METHODS, strict_slashes=False)
-def endpoint() -> Response:
-    st = state()
-    op = parse(request, max_bytes=st.settings["MAX_QUERY_BYTES"])
-    if op.query is None:
-        if request.method == "GET":
-            return service_description()
-        from ..errors import BadRequest
+def query_reply(st: State, req: Request) -> Reply | None:
+    """Answer a query request; None for a GET without a query (the service description or UI).
 
+    Raises the domain exceptions of the protocol, the safety checks and the executor."""
+    op = parse(req, max_bytes=st.settings["MAX_QUERY_BYTES"])
+    if op.query is None:
+        if req.method in ("GET", "HEAD"):
+            return None
         raise BadRequest("no query given (parameter 'query' or an application/sparql-query body)",
                          reason="no-query")
-    check_query(op.query, service_allowlist=frozenset(split_list(st.settings["SERVICE_ALLOWLIST"])))
-    fmt = pick_format(op.query, op.format)
-    job = Job(op.query, fmt.name, base_iri=endpoint_url(), default_graph=op.default_graph,
+    check_query(op.query, service_allowlist=st.service_allowlist)
+    fmt = pick_format(op.query, op.format, req.headers.get("Accept"))
+    job = Job(op.query, fmt.name, base_iri=endpoint_url(req), default_graph=op.default_graph,
               named_graphs=op.named_graphs, row_cap=st.settings["ROW_CAP"] or None)
-    return answer_response(st, job, cacheable=request.method == "GET")
+    return answer(st, job, cacheable=req.method in ("GET", "HEAD"),
+                  if_none_match=req.headers.get("If-None-Match"))
 
 
-def endpoint_url() -> str:
+def endpoint_url(req: Request) -> str:
     """The URL of this endpoint (the base of relative IRIs): werkzeug's ``request.base_url``
     re-encodes the whole URL on every call; scheme, host and path are all it needs."""
-    env = request.environ
-    return f"{env.get('wsgi.url_scheme', 'http')}://{request.host}{request.script_root}{env.get('PATH_INFO', '')}"
+    env = req.environ
+    return f"{env.get('wsgi.url_scheme', 'http')}://{req.host}{req.script_root}{env.get('PATH_INFO', '')}"
+
+
+@bp.route("/sparql", methods=METHODS, strict_slashes=False)
+def endpoint() -> Response:
+    reply = query_reply(state(), request)
+    return service_description() if reply is None else to_response(reply)
 
 
 def service_description() -> Response:
@@ -76,4 +88,3 @@ def ui() -> Response:
     return Response(render_template("sparql.html", examples=examples, prefixes=PREFIXES,
                                     endpoint=request.base_url.rstrip("/")),
                     content_type="text/html; charset=utf-8")
-

@@ -52,6 +52,7 @@ class State:
     # build the same query is the same work, so it is safe to evaluate it in-process next time.
     fast_lane_s: float = 0.0
     fast_lane: AnswerCache = field(default_factory=lambda: AnswerCache(65536))
+    service_allowlist: frozenset[str] = frozenset()
 
     @property
     def build_id(self) -> str:
@@ -87,9 +88,10 @@ class State:
         self.metrics.latency.labels("miss").observe(dt)
         self.metrics.queries.labels("ok", "miss").inc()
         self.cache.put(tag, ans, len(ans.body) + len(job.sparql))
-        log.info(json.dumps({"event": "query", "etag": tag[:16], "ms": round(dt * 1000, 2),
-                             "rows": ans.rows, "format": ans.format, "truncated": ans.truncated,
-                             "cache": "miss", "lane": lane}))
+        if log.isEnabledFor(logging.INFO):
+            log.info(json.dumps({"event": "query", "etag": tag[:16], "ms": round(dt * 1000, 2),
+                                 "rows": ans.rows, "format": ans.format, "truncated": ans.truncated,
+                                 "cache": "miss", "lane": lane}))
         return ans, tag, False
 
 
