@@ -19,6 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -29,7 +30,9 @@ from .linked import artefacts as linked_artefacts
 from .namespaces import BASE
 from .paths import Resources
 from .sources import InputFile, input_files, parse_turtle
-from .validate import ValidationResult, load_shapes, validate
+
+if TYPE_CHECKING:
+    from .validate import ValidationResult
 
 DATASET_FILE = "dataset.nq"
 REPORT_FILE = "report.ttl"
@@ -79,6 +82,8 @@ def load_inputs(res: Resources) -> Inputs:
 def check(res: Resources, inputs: Inputs | None = None, *, consistency: bool = True) -> ValidationResult:
     """Validate the inputs without writing anything."""
     inputs = inputs or load_inputs(res)
+    from .validate import load_shapes, validate  # pyshacl and owlrl: only when building
+
     return validate(inputs.union(tbox=False), inputs.union(tbox=True), load_shapes(res.shapes),
                     res.sources, consistency=consistency)
 

@@ -10,7 +10,11 @@ CSV.
 """
 from __future__ import annotations
 
-import networkx as nx
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import networkx as nx  # imported where used: serving pages need not load networkx
+
 import pyoxigraph as ox
 
 from ..paths import Resources

@@ -15,11 +15,15 @@ as strings everywhere, so every export format can declare one type per attribute
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import networkx as nx  # imported where used: serving pages need not load networkx
+
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import networkx as nx
 
 from .. import named
 from ..errors import R2pkgError
@@ -194,6 +198,8 @@ def build_graph(rows: list[dict[str, object]], name: str = "") -> nx.MultiDiGrap
             raise ViewError(f"view {name!r}: edge {k!r} refers to undeclared node(s) {missing}")
     _unify_types(list(node_attrs.values()))
     _unify_types(list(edge_attrs.values()))
+    import networkx as nx
+
     g = nx.MultiDiGraph(name=f"r2pkg {name} view" if name else "r2pkg view")
     for n in sorted(node_attrs):
         g.add_node(n, **node_attrs[n])

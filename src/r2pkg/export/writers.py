@@ -6,13 +6,17 @@ need pydot or pygraphviz, which r2pkg does not depend on. CSV is a nodes table o
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import networkx as nx  # imported where used: serving pages need not load networkx
+
 import csv
 import io
 import json
 from dataclasses import dataclass
 from typing import Callable
 
-import networkx as nx
 
 from ..errors import R2pkgError
 
@@ -27,12 +31,16 @@ class UnknownGraphFormat(R2pkgError):
 
 
 def _graphml(g: nx.MultiDiGraph, table: str) -> bytes:
+    import networkx as nx
+
     buf = io.BytesIO()
     nx.write_graphml(g, buf, encoding="utf-8", prettyprint=True)
     return buf.getvalue()
 
 
 def _gexf(g: nx.MultiDiGraph, table: str) -> bytes:
+    import networkx as nx
+
     h = g.copy()  # networkx's GEXF writer numbers edges unless they carry an "id": use the view's key
     for _, _, k, attrs in h.edges(keys=True, data=True):
         attrs["id"] = k
@@ -43,6 +51,8 @@ def _gexf(g: nx.MultiDiGraph, table: str) -> bytes:
 
 def cytoscape_json(g: nx.MultiDiGraph) -> dict:
     """networkx's Cytoscape JSON, with each edge's key also as its Cytoscape ``id``."""
+    import networkx as nx
+
     data = nx.cytoscape_data(g)
     for edge in data["elements"]["edges"]:
         edge["data"]["id"] = edge["data"]["key"]
