@@ -205,8 +205,8 @@ def test_unprojected_parameter_is_a_bad_parameter():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("server", ["granian", "gunicorn"])
-def test_serve_with_each_wsgi_server(res, built, server):
+@pytest.mark.parametrize("server", ["granian", "granian-wsgi", "gunicorn"])
+def test_serve_with_each_server(res, built, server):
     """`r2pkg serve --server X` prints its URLs and answers a query over real HTTP."""
     import time
     import urllib.parse

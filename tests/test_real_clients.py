@@ -1,4 +1,4 @@
-"""A real server (``r2pkg serve``: gunicorn, real sockets) and real SPARQL clients: SPARQLWrapper,
+"""A real server (``r2pkg serve``: granian, real sockets) and real SPARQL clients: SPARQLWrapper,
 rdflib's SPARQLStore, and an RDF/XML request the way Gephi's semantic-web importer makes it."""
 from __future__ import annotations
 

@@ -162,13 +162,15 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
 @click.option("--workers", default=1, show_default=True, type=int,
               help="Server processes (each holds the dataset in memory).")
-@click.option("--threads", default=4, show_default=True, type=int, help="Request threads per process.")
+@click.option("--threads", default=8, show_default=True, type=int,
+              help="Threads per process for pages and exports (queries that cannot block run on the event loop).")
 @click.option("--query-workers", default=2, show_default=True, type=int,
               help="Query worker processes per server process (queries run there, with a hard timeout).")
 @click.option("--timeout", "query_timeout", default=5.0, show_default=True, type=float,
               help="Wall-clock seconds per query before it is stopped (503).")
-@click.option("--server", "server_name", type=click.Choice(["granian", "gunicorn"]), default="granian",
-              show_default=True, help="WSGI server (granian measured fastest here; see bench/README.md).")
+@click.option("--server", "server_name", type=click.Choice(["granian", "granian-wsgi", "gunicorn"]),
+              default="granian", show_default=True,
+              help="granian (RSGI, measured fastest here; see bench/README.md), granian-wsgi or gunicorn (WSGI).")
 @click.option("--store", "store_url", default=None, metavar="URL",
               help="Serve a remote SPARQL query endpoint (Oxigraph, Fuseki, GraphDB, Virtuoso) instead of "
                    "the embedded store, e.g. http://127.0.0.1:7878/query.")

@@ -13,6 +13,7 @@ import pyoxigraph as ox
 
 from .errors import QuerySyntaxError, UnsupportedFormat
 from .formats import DEFAULTS, Format, lookup
+from .safety import has_dataset_clause
 
 
 @dataclass
@@ -73,7 +74,7 @@ def run(store: ox.Store, sparql: str, *, base_iri: str | None = None,
     else:
         # The union default graph is for queries without a dataset clause: pyoxigraph's flag would
         # also override the query's own FROM (FROM <g> would still see every graph).
-        kwargs["use_default_graph_as_union"] = union_default and not _has_dataset_clause(sparql)
+        kwargs["use_default_graph_as_union"] = union_default and not has_dataset_clause(sparql)
     if substitutions:
         kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
     try:
@@ -91,13 +92,6 @@ def run(store: ox.Store, sparql: str, *, base_iri: str | None = None,
     if isinstance(raw, ox.QueryBoolean):
         return Result("results", raw)
     return Result("graph", list(raw))
-
-
-def _has_dataset_clause(sparql: str) -> bool:
-    """True when the query has FROM / FROM NAMED (the bare keyword, not in strings, IRIs or comments)."""
-    from .safety import keywords
-
-    return any(word == "FROM" for word, _ in keywords(sparql))
 
 
 def table(result: Result) -> str:

@@ -87,30 +87,48 @@ def check_query(sparql: str, *, service_allowlist: frozenset[str] = frozenset())
     """Refuse what a read-only public endpoint must not run.
 
     Raises:
+        QueryTooComplex: more than ``MAX_NESTING`` levels of brackets.
         ForbiddenQuery: an update operation, ``LOAD``, or ``SERVICE`` to an endpoint that is not in
             ``service_allowlist`` (a variable endpoint, ``SERVICE ?x``, is never allowed).
     """
+    verdict = _verdict(sparql, service_allowlist) if len(sparql) <= _CACHE_MAX_CHARS \
+        else _verdict.__wrapped__(sparql, service_allowlist)
+    if verdict is not None:
+        cls, message, details = verdict
+        raise cls(message, **details)
+
+
+@lru_cache(maxsize=2048)
+def _verdict(sparql: str, service_allowlist: frozenset[str]) -> tuple[type, str, dict] | None:
+    """Why ``sparql`` is refused, as (exception class, message, details), or None (memoised)."""
     depth = nesting_depth(sparql)
     if depth > MAX_NESTING:
         from .errors import QueryTooComplex
 
-        raise QueryTooComplex(f"the query nests {depth} levels deep; at most {MAX_NESTING} are allowed",
-                              reason="nesting", limit=MAX_NESTING)
+        return (QueryTooComplex, f"the query nests {depth} levels deep; at most {MAX_NESTING} are allowed",
+                {"reason": "nesting", "limit": MAX_NESTING})
     kws = keywords(sparql)
     for i, (word, iri) in enumerate(kws):
         if word == "SERVICE":
             if i + 1 < len(kws) and kws[i][1] is None and kws[i + 1][0] == "SILENT":
                 iri = kws[i + 1][1]
             if iri is None or iri not in service_allowlist:
-                raise ForbiddenQuery(
-                    f"SERVICE {('<' + iri + '>') if iri else '(variable endpoint)'} is not allowed: this "
-                    "endpoint makes no outbound requests" + (
-                        "" if not service_allowlist else " except to its configured allowlist"),
-                    reason="service")
+                return (ForbiddenQuery,
+                        f"SERVICE {('<' + iri + '>') if iri else '(variable endpoint)'} is not allowed: this "
+                        "endpoint makes no outbound requests" + (
+                            "" if not service_allowlist else " except to its configured allowlist"),
+                        {"reason": "service"})
     first = next((w for w, _ in kws if w not in ("PREFIX", "BASE")), None)
     if first in UPDATE_KEYWORDS or any(w == "LOAD" for w, _ in kws):
-        raise ForbiddenQuery("SPARQL Update (INSERT, DELETE, LOAD, CLEAR, ...) is not allowed: "
-                             "this endpoint is read-only", reason="update")
+        return (ForbiddenQuery, "SPARQL Update (INSERT, DELETE, LOAD, CLEAR, ...) is not allowed: "
+                "this endpoint is read-only", {"reason": "update"})
+    return None
+
+
+@_memo
+def has_dataset_clause(sparql: str) -> bool:
+    """True when the query has FROM / FROM NAMED (the bare keyword, not in strings, IRIs or comments)."""
+    return any(word == "FROM" for word, _ in keywords(sparql))
 
 
 QUERY_FORMS = {"SELECT": "results", "ASK": "results", "CONSTRUCT": "graph", "DESCRIBE": "graph"}

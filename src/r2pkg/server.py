@@ -1,8 +1,10 @@
-"""Running the app under a production WSGI server.
+"""Running the app under a production server.
 
-Granian (a Rust HTTP server with a WSGI interface) is the default: measured on this project's
-benchmark it answers 1.3-1.5x the requests per second of gunicorn's threaded workers (see
-bench/README.md). Gunicorn stays available with ``--server gunicorn``.
+Granian (a Rust HTTP server) with its RSGI interface is the default (:mod:`r2pkg.web.rsgi`): the
+event loop answers what cannot block, threads do the rest. Measured on this project's benchmark
+(bench/README.md), its WSGI interface answered small queries at about half the rate once more than
+one thread served requests (the GIL passes between them), and gunicorn's threaded workers at
+0.7x of that. Both stay available: ``--server granian-wsgi`` and ``--server gunicorn``.
 
 Each server worker process calls :func:`r2pkg.web.create_app` once: it loads the published build
 into memory and forks its query workers, then serves many requests. Settings reach the worker
@@ -14,7 +16,7 @@ import json
 import os
 from typing import Callable, Mapping
 
-SERVERS = ("granian", "gunicorn")
+SERVERS = ("granian", "granian-wsgi", "gunicorn")
 
 
 def _export_config(app_config: Mapping | None) -> None:
@@ -30,17 +32,20 @@ def serve(host: str, port: int, *, workers: int = 1, threads: int = 8, app_confi
     """Serve the app until interrupted."""
     _export_config(app_config)
     base = f"http://{_fmt(host)}:{port}"
-    if server == "granian":
+    if server in ("granian", "granian-wsgi"):
         from granian import Granian
-        from granian.constants import Interfaces
+        from granian.constants import Interfaces, Loops
         from granian.log import LogLevels
 
         if on_ready:
             on_ready(base)
-        Granian("r2pkg.web:create_app", factory=True, address=host, port=port, interface=Interfaces.WSGI,
-                workers=workers, blocking_threads=threads, backlog=1024,
-                log_level=LogLevels.warning,
-                respawn_failed_workers=True).serve()
+        if server == "granian":
+            os.environ["R2PKG_PAGE_THREADS"] = str(threads)
+            target, interface, extra = "r2pkg.web.rsgi:create_rsgi_app", Interfaces.RSGI, {"loop": _loop(Loops)}
+        else:
+            target, interface, extra = "r2pkg.web:create_app", Interfaces.WSGI, {"blocking_threads": threads}
+        Granian(target, factory=True, address=host, port=port, interface=interface, workers=workers,
+                backlog=1024, log_level=LogLevels.warning, respawn_failed_workers=True, **extra).serve()
         return
     if server != "gunicorn":
         raise ValueError(f"unknown server {server!r}; use one of {', '.join(SERVERS)}")
@@ -67,6 +72,13 @@ def serve(host: str, port: int, *, workers: int = 1, threads: int = 8, app_confi
             return create_app()
 
     _App().run()
+
+
+def _loop(loops):
+    """uvloop where it is installed (Linux, macOS), else asyncio's own loop."""
+    import importlib.util
+
+    return loops.uvloop if importlib.util.find_spec("uvloop") else loops.asyncio
 
 
 def _fmt(host: str) -> str:

@@ -117,6 +117,6 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.wsgi_app = SparqlFastPath(app.wsgi_app, st, origins)
     if int(settings["CACHE_MAX_BYTES"]):
         app.wsgi_app = RawAnswerCache(app.wsgi_app, AnswerCache(int(settings["CACHE_MAX_BYTES"]) // 4),
-                                      on_hit=lambda: (st.metrics.queries.labels("ok", "hit").inc(),
+                                      on_hit=lambda: (st.metrics.answered_hit.inc(),
                                                       st.metrics.requests.labels("sparql.endpoint", "200").inc()))
     return app

@@ -11,6 +11,7 @@ DEFAULTS: dict[str, object] = {
     "QUERY_TIMEOUT": 5.0,      # seconds of wall-clock time per query before the worker is killed
     "QUERY_WORKERS": 2,        # worker processes evaluating queries, kept ready (per server process)
     "QUERY_MAX_WORKERS": 4,    # the most concurrent queries: overflow workers are forked when all are busy
+    "PAGE_THREADS": 8,         # threads per server process for pages, exports and API calls (RSGI server)
     "QUEUE_TIMEOUT": 10.0,     # seconds a request may wait for a free worker before 503
     "MAX_QUERY_BYTES": 65536,  # larger query texts get 413
     "ROW_CAP": 100000,         # at most this many result rows/triples; announced in X-Result-Row-Cap

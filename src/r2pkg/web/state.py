@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -20,6 +21,20 @@ from ..store import LoadedDataset
 from .cache import AnswerCache
 
 log = logging.getLogger("r2pkg.query")
+
+
+class WouldBlock(BaseException):
+    """Raised in a thread that must not wait for a query worker (an event loop), instead of
+    waiting: the caller runs the request again in a thread that may. A BaseException, so that no
+    error handler turns this control-flow signal into an HTTP answer."""
+
+
+_thread = threading.local()
+
+
+def forbid_blocking() -> None:
+    """Mark the calling thread (an event loop) as one that must never wait for a query worker."""
+    _thread.no_blocking = True
 
 
 class Metrics:
@@ -36,6 +51,12 @@ class Metrics:
                                 registry=self.registry)
         self.rejections = Counter("r2pkg_query_rejections_total", "Queries refused before execution",
                                   ["reason"], registry=self.registry)
+        self.lanes = Counter("r2pkg_query_lanes_total", "Queries evaluated, by where: in a worker process "
+                             "or in-process (the fast lane)", ["lane"], registry=self.registry)
+        # the children used on every query, bound once (``labels()`` takes a lock and a lookup)
+        self.latency_hit, self.latency_miss = self.latency.labels("hit"), self.latency.labels("miss")
+        self.answered_hit, self.answered_miss = self.queries.labels("ok", "hit"), self.queries.labels("ok", "miss")
+        self.lane = {"fast": self.lanes.labels("fast"), "worker": self.lanes.labels("worker")}
 
 
 @dataclass
@@ -71,8 +92,8 @@ class State:
         t0 = time.perf_counter()
         hit = self.cache.get(tag)
         if hit is not None:
-            self.metrics.latency.labels("hit").observe(time.perf_counter() - t0)
-            self.metrics.queries.labels("ok", "hit").inc()
+            self.metrics.latency_hit.observe(time.perf_counter() - t0)
+            self.metrics.answered_hit.inc()
             return hit, tag, True  # type: ignore[return-value]
         lane = "worker"
         if self.fast_lane.get(tag) is not None:
@@ -80,13 +101,16 @@ class State:
             # without the round trip to a worker process.
             ans = execute(self.dataset.store, job)
             lane = "fast"
+        elif getattr(_thread, "no_blocking", False):
+            raise WouldBlock
         else:
             ans = self.executor.submit(job)
         dt = time.perf_counter() - t0
         if lane == "worker" and self.fast_lane_s and dt < self.fast_lane_s and hasattr(self.dataset, "store"):
             self.fast_lane.put(tag, True, 1)
-        self.metrics.latency.labels("miss").observe(dt)
-        self.metrics.queries.labels("ok", "miss").inc()
+        self.metrics.latency_miss.observe(dt)
+        self.metrics.answered_miss.inc()
+        self.metrics.lane[lane].inc()
         self.cache.put(tag, ans, len(ans.body) + len(job.sparql))
         if log.isEnabledFor(logging.INFO):
             log.info(json.dumps({"event": "query", "etag": tag[:16], "ms": round(dt * 1000, 2),

@@ -1,0 +1,164 @@
+"""The RSGI front end (``r2pkg serve``'s default): the WSGI environ it builds, and, on a real server,
+that the event loop answers what cannot block while slow queries wait in threads of their own."""
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
+
+import pytest
+from conftest import serve_subprocess, stop_subprocess
+from flask import Request
+
+from r2pkg.web.rsgi import RsgiApp
+
+CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+CHEAP = "ASK { ?s a <https://w3id.org/r2pkg/ontology#State> }"
+
+
+class _Headers(list):
+    def items(self):
+        return list(self)
+
+    def get(self, name, default=None):
+        return next((v for k, v in self if k == name), default)
+
+
+def _scope(path="/", qs="", method="GET", headers=(), server="127.0.0.1:8000", http="1.1"):
+    return SimpleNamespace(proto="http", method=method, path=path, query_string=qs, scheme="http",
+                           server=server, client="10.1.2.3:5555", http_version=http, headers=_Headers(headers))
+
+
+def test_environ_is_pep3333():
+    app = RsgiApp(lambda e, s: [], page_threads=1, query_threads=1, max_body=100)
+    env = app.environ(_scope("/a b/é", "q=%20x", "POST", [
+        ("host", "example.org:8000"), ("content-type", "application/sparql-query"), ("content-length", "6"),
+        ("cookie", "a=1"), ("cookie", "b=2"), ("accept", "text/csv"), ("accept", "text/plain;q=0.5"),
+        ("x-forwarded-for", "1.1.1.1")], server="[::1]:8000", http="2"), b"ASK {}")
+    assert env["PATH_INFO"] == "/a b/é".encode("utf-8").decode("latin-1")  # WSGI: bytes as latin-1
+    assert env["QUERY_STRING"] == "q=%20x" and env["REQUEST_METHOD"] == "POST"
+    assert (env["SERVER_NAME"], env["SERVER_PORT"], env["REMOTE_ADDR"]) == ("[::1]", "8000", "10.1.2.3")
+    assert env["SERVER_PROTOCOL"] == "HTTP/2" and env["HTTP_HOST"] == "example.org:8000"
+    assert env["CONTENT_TYPE"] == "application/sparql-query" and env["CONTENT_LENGTH"] == "6"
+    assert "HTTP_CONTENT_TYPE" not in env and env["HTTP_X_FORWARDED_FOR"] == "1.1.1.1"
+    assert env["HTTP_COOKIE"] == "a=1; b=2" and env["HTTP_ACCEPT"] == "text/csv, text/plain;q=0.5"
+    req = Request(env)
+    assert req.path == "/a b/é" and req.args["q"] == " x" and req.get_data() == b"ASK {}"
+    assert req.host == "example.org:8000" and req.cookies.to_dict() == {"a": "1", "b": "2"}
+    # a chunked body (no Content-Length) is announced with the length that was read
+    chunked = app.environ(_scope("/sparql", method="POST", headers=[("content-type", "text/plain")]), b"x" * 7)
+    assert chunked["CONTENT_LENGTH"] == "7"
+
+
+def test_call_runs_the_wsgi_app_to_completion():
+    closed = []
+
+    class Body(list):
+        def close(self):
+            closed.append(True)
+
+    def wsgi(environ, start_response):
+        start_response("201 CREATED", [("X-A", "1")])
+        return Body([b"ab", b"c"])
+
+    app = RsgiApp(wsgi, page_threads=1, query_threads=1, max_body=100)
+    assert app.call({"REQUEST_METHOD": "GET", "PATH_INFO": "/"}) == (201, [("X-A", "1")], b"abc")
+    assert app.call({"REQUEST_METHOD": "HEAD", "PATH_INFO": "/"}) == (201, [("X-A", "1")], b"")
+    assert closed == [True, True]
+
+    def broken(environ, start_response):
+        raise RuntimeError("boom")
+
+    status, headers, body = RsgiApp(broken, page_threads=1, query_threads=1, max_body=9).call(
+        {"REQUEST_METHOD": "GET", "PATH_INFO": "/"})
+    assert status == 500 and json.loads(body)["error"] == "INTERNAL" and b"boom" not in body
+
+
+# -- on a real server ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def rsgi_server(res, built):
+    proc, base = serve_subprocess(res, "--timeout", "1.5", "--query-workers", "2",
+                                  env={"R2PKG_QUERY_MAX_WORKERS": "4", "R2PKG_QUEUE_TIMEOUT": "1.0",
+                                       "R2PKG_CACHE_MAX_BYTES": "0"})  # every query is evaluated
+    yield urllib.parse.urlsplit(base).port
+    stop_subprocess(proc)
+
+
+def _request(port, method, path, body=None, headers=None, chunked=False):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    t0 = time.perf_counter()
+    try:
+        conn.request(method, path, body=body, headers=headers or {}, encode_chunked=chunked)
+        r = conn.getresponse()
+        return r.status, dict(r.getheaders()), r.read(), time.perf_counter() - t0
+    finally:
+        conn.close()
+
+
+def _q(query, **extra):
+    return "/sparql?" + urllib.parse.urlencode({"query": query, **extra})
+
+
+def _metric(port, name):
+    text = _request(port, "GET", "/metrics")[2].decode()
+    m = re.search(rf"^{re.escape(name)} ([0-9.e+]+)$", text, re.M)
+    return float(m.group(1)) if m else 0.0
+
+
+def test_the_loop_answers_while_slow_queries_wait_in_threads(rsgi_server):
+    port = rsgi_server
+    fast = 'ASK { <https://w3id.org/r2pkg/id/norm/r2p> ?p ?o }'
+    assert _request(port, "GET", _q(fast))[0] == 200  # measured in a worker: now in the fast lane
+    with ThreadPoolExecutor(4) as pool:
+        heavy = [pool.submit(_request, port, "GET", _q(CROSS_JOIN)) for _ in range(2)]
+        time.sleep(0.3)
+        during = [_request(port, "GET", p) for p in ("/healthz", "/", _q(fast), _q(CHEAP + " # new text"))]
+        results = [f.result() for f in heavy]
+    assert [r[0] for r in results] == [503, 503]
+    assert all(json.loads(r[2])["error"] == "TIMEOUT" for r in results)
+    health, page, lane, new = during
+    assert health[0] == 200 and json.loads(health[2])["workers_busy"] >= 2 and health[3] < 0.25
+    assert page[0] == 200 and page[3] < 0.5
+    assert lane[0] == 200 and json.loads(lane[2])["boolean"] is True and lane[3] < 0.25
+    assert new[0] == 200 and json.loads(new[2])["boolean"] is True and new[3] < 0.75
+
+
+def test_fast_lane_and_worker_lane_are_counted(rsgi_server):
+    port = rsgi_server
+    before = (_metric(port, 'r2pkg_query_lanes_total{lane="worker"}'),
+              _metric(port, 'r2pkg_query_lanes_total{lane="fast"}'))
+    q = _q("SELECT ?s WHERE { ?s a <https://w3id.org/r2pkg/ontology#RegionalGroup> } # lanes")
+    bodies = [_request(port, "GET", q) for _ in range(3)]
+    assert all(b[0] == 200 and len(json.loads(b[2])["results"]["bindings"]) == 5 for b in bodies)
+    after = (_metric(port, 'r2pkg_query_lanes_total{lane="worker"}'),
+             _metric(port, 'r2pkg_query_lanes_total{lane="fast"}'))
+    # measured in a worker the first time (well under FAST_LANE_MS), then evaluated on the loop
+    assert (after[0] - before[0], after[1] - before[1]) == (1, 2)
+    assert all(b[1]["x-cache"] == "miss" for b in bodies)
+
+
+def test_bodies_heads_and_limits_over_real_http(rsgi_server):
+    port = rsgi_server
+    ct = {"Content-Type": "application/sparql-query"}
+    st, _, body, _ = _request(port, "POST", "/sparql", body=b"ASK {}", headers=ct, chunked=True)
+    assert st == 200 and json.loads(body)["boolean"] is True
+    st, _, body, _ = _request(port, "POST", "/sparql", body=urllib.parse.urlencode({"query": "ASK {}"}),
+                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert st == 200 and json.loads(body)["boolean"] is True
+    big = b"ASK {} #" + b"x" * 200_000
+    for chunked in (False, True):
+        st, _, body, _ = _request(port, "POST", "/sparql", body=big, headers=ct, chunked=chunked)
+        assert st == 413 and json.loads(body)["error"] in ("QUERY_TOO_LARGE", "PAYLOAD_TOO_LARGE")
+    get = _request(port, "GET", _q(CHEAP))
+    head = _request(port, "HEAD", _q(CHEAP))
+    assert head[0] == 200 and head[2] == b"" and head[1]["content-length"] == str(len(get[2]))
+    assert head[1]["etag"] == get[1]["etag"]
+    st, headers, body, _ = _request(port, "GET", "/no/such/page", headers={"Accept": "application/json"})
+    assert st == 404 and json.loads(body)["error"] == "NOT_FOUND"
+    st, headers, body, _ = _request(port, "GET", "/id/st%61te/FRA?x=1", headers={"Accept": "text/turtle"})
+    assert st == 200 and b"France" in body  # percent-escapes in the path are decoded, as in WSGI
