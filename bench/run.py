@@ -184,10 +184,10 @@ def run_k(k: int, args) -> dict:
     prepare_r2pkg(nq, work / "r2b")
     r2_prepare = time.perf_counter() - t0
 
-    def r2pkg_server(name: str, cache: bool) -> Server:
+    def r2pkg_server(name: str, cache: bool, server: str = "granian") -> Server:
         return Server(name, [sys.executable, "-m", "r2pkg.cli", "--build-dir", str(work / "r2b"), "serve",
                              "--port", str(port := free_port()), "--workers", str(args.workers),
-                             "--timeout", "60"], port, "/sparql",
+                             "--timeout", "60", "--server", server], port, "/sparql",
                       env={"R2PKG_CACHE_MAX_BYTES": str(64 * 2**20 if cache else 0)}, setup_s=r2_prepare)
 
     servers: dict[str, Server] = {}
@@ -202,6 +202,8 @@ def run_k(k: int, args) -> dict:
 def _measure(k, args, work, quads, servers, r2pkg_server, oxi, oxi_load, peers_py, nq) -> dict:
     servers["r2pkg"] = r2pkg_server("r2pkg", cache=False)
     servers["r2pkg-cached"] = r2pkg_server("r2pkg-cached", cache=True)
+    for other in args.also_server:  # the same app, uncached, on another server (e.g. granian-wsgi)
+        servers[f"r2pkg[{other}]"] = r2pkg_server(f"r2pkg[{other}]", cache=False, server=other)
     port = free_port()
     servers["oxigraph"] = Server("oxigraph", [oxi, "serve-read-only", "--location", str(work / "oxi"), "--bind",
                                               f"127.0.0.1:{port}", "--union-default-graph"],
@@ -280,6 +282,8 @@ def main() -> None:
     ap.add_argument("--peers-python", default=sys.executable,
                     help="Python of the environment holding the oxigraph CLI, rdflib-endpoint and uvicorn")
     ap.add_argument("--workers", type=int, default=2, help="r2pkg serve --workers")
+    ap.add_argument("--also-server", action="append", default=[], metavar="NAME",
+                    help="also measure r2pkg (uncached) under `serve --server NAME`: granian-wsgi, gunicorn")
     ap.add_argument("--seconds", type=float, default=2.0, help="wrk duration per query and concurrency")
     ap.add_argument("--latency-n", type=int, default=50, help="sequential requests per query for latency")
     ap.add_argument("--rdflib-max-k", type=int, default=10, help="skip rdflib-endpoint above this k")

@@ -162,3 +162,25 @@ def test_bodies_heads_and_limits_over_real_http(rsgi_server):
     assert st == 404 and json.loads(body)["error"] == "NOT_FOUND"
     st, headers, body, _ = _request(port, "GET", "/id/st%61te/FRA?x=1", headers={"Accept": "text/turtle"})
     assert st == 200 and b"France" in body  # percent-escapes in the path are decoded, as in WSGI
+
+
+def test_repeated_gets_are_answered_from_the_raw_cache_on_the_loop(live_server):
+    port = urllib.parse.urlsplit(live_server).port
+    path = _q("SELECT ?g WHERE { ?g a <https://w3id.org/r2pkg/ontology#RegionalGroup> } ORDER BY ?g # rsgi raw")
+    first, second = _request(port, "GET", path), _request(port, "GET", path)
+    assert (first[1]["x-cache"], second[1]["x-cache"]) == ("miss", "hit") and second[2] == first[2]
+    assert second[1]["etag"] == first[1]["etag"] and second[1]["x-content-type-options"] == "nosniff"
+    nm = _request(port, "GET", path, headers={"If-None-Match": first[1]["etag"]})
+    assert nm[0] == 304 and nm[2] == b"" and nm[1]["etag"] == first[1]["etag"]
+    # repeated Accept headers are joined (as in WSGI) before the key is made: CSV wins here
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.putrequest("GET", path)
+        conn.putheader("Accept", "text/csv")
+        conn.putheader("Accept", "application/sparql-results+json;q=0.1")
+        conn.endheaders()
+        r = conn.getresponse()
+        body = r.read()
+    finally:
+        conn.close()
+    assert r.status == 200 and r.getheader("Content-Type").startswith("text/csv") and body.startswith(b"g\r\n")

@@ -18,24 +18,33 @@ class RawAnswerCache:
     def __init__(self, app: Callable, cache: AnswerCache, on_hit: Callable[[], None] | None = None) -> None:
         self.app, self.cache, self.on_hit = app, cache, on_hit
 
+    @staticmethod
+    def key(scheme: str, host: str, script: str, path: str, query: str, accept: str, origin: str) -> str:
+        return "\x00".join((scheme, host, script, path, query, accept, origin))
+
+    def hit(self, key: str, if_none_match: str | None) -> tuple[int, list, bytes] | None:
+        """The stored answer (status, headers, body), 304 when the client holds its ETag; or None."""
+        hit = self.cache.get(key)
+        if hit is None:
+            return None
+        headers, body, etag = hit
+        if self.on_hit:
+            self.on_hit()
+        if if_none_match and (if_none_match.strip() == "*" or etag in [t.strip() for t in if_none_match.split(",")]):
+            return 304, [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")], b""
+        return 200, headers, body
+
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") not in PATHS \
                 or not environ.get("QUERY_STRING"):
             return self.app(environ, start_response)
-        key = "\x00".join((environ.get("wsgi.url_scheme", ""), environ.get("HTTP_HOST", ""),
-                           environ.get("SCRIPT_NAME", ""), environ["PATH_INFO"], environ["QUERY_STRING"],
-                           environ.get("HTTP_ACCEPT", ""), environ.get("HTTP_ORIGIN", "")))
-        hit = self.cache.get(key)
+        key = self.key(environ.get("wsgi.url_scheme", ""), environ.get("HTTP_HOST", ""),
+                       environ.get("SCRIPT_NAME", ""), environ["PATH_INFO"], environ["QUERY_STRING"],
+                       environ.get("HTTP_ACCEPT", ""), environ.get("HTTP_ORIGIN", ""))
+        hit = self.hit(key, environ.get("HTTP_IF_NONE_MATCH"))
         if hit is not None:
-            headers, body, etag = hit
-            if self.on_hit:
-                self.on_hit()
-            inm = environ.get("HTTP_IF_NONE_MATCH")
-            if inm and (inm.strip() == "*" or etag in [t.strip() for t in inm.split(",")]):
-                start_response("304 NOT MODIFIED", [(k, v) for k, v in headers
-                                                    if k.lower() not in ("content-type", "content-length")])
-                return [b""]
-            start_response("200 OK", headers)
+            status, headers, body = hit
+            start_response("304 NOT MODIFIED" if status == 304 else "200 OK", headers)
             return [body]
         captured: dict = {}
 

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 from .fastpath import PATHS
+from .rawcache import RawAnswerCache
 from .state import WouldBlock, forbid_blocking, state
 
 log = logging.getLogger("r2pkg.web")
@@ -38,6 +39,8 @@ class RsgiApp:
     def __init__(self, wsgi_app: Callable, *, page_threads: int, query_threads: int,
                  max_body: int, close: Callable[[], None] | None = None) -> None:
         self.wsgi_app, self.max_body, self._close = wsgi_app, max_body, close
+        # repeated GETs are looked up in the raw answer cache straight from the RSGI scope
+        self.raw = wsgi_app if isinstance(wsgi_app, RawAnswerCache) else None
         self.pages = ThreadPoolExecutor(page_threads, thread_name_prefix="r2pkg-page")
         self.queries = ThreadPoolExecutor(query_threads, thread_name_prefix="r2pkg-query")
 
@@ -56,6 +59,16 @@ class RsgiApp:
         if scope.proto != "http":  # no websockets here
             proto.close(1003) if hasattr(proto, "close") else None
             return
+        if self.raw is not None and scope.method == "GET" and scope.query_string and scope.path in PATHS:
+            h = scope.headers
+            names = h.keys()
+            if len(names) == len(set(names)):  # else the WSGI path joins repeated headers first
+                hit = self.raw.hit(self.raw.key(scope.scheme, h.get("host", ""), "", scope.path,
+                                                scope.query_string, h.get("accept", ""), h.get("origin", "")),
+                                   h.get("if-none-match"))
+                if hit is not None:
+                    proto.response_bytes(*hit)
+                    return
         body = b""
         if scope.method not in ("GET", "HEAD"):
             body = await self._body(scope, proto)
