@@ -1,0 +1,75 @@
+"""Summarise bench/results/k*.json: ratios against Oxigraph and growth from k to k, as Markdown.
+
+    python bench/summary.py > bench/results/summary.md
+
+Every number comes from the JSON the harness wrote; nothing here is typed in.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def load(folder: Path) -> list[dict]:
+    runs = [json.loads(p.read_text()) for p in folder.glob("k*.json")]
+    return sorted(runs, key=lambda r: r["k"])
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if a and b else "-"
+
+
+def targets(runs: list[dict]) -> list[str]:
+    out = ["| k | quads | uncached c=4 | uncached c=16 | repeated GETs c=4 | repeated GETs c=16 | "
+           "uncached vs rdflib-endpoint c=4 | queries where r2pkg's median latency is above Oxigraph's |",
+           "|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        s, ox = r["servers"], r["servers"]["oxigraph"]
+        rd = s.get("rdflib-endpoint")
+        slower = [q for q, row in r["queries"].items()
+                  if "r2pkg" in row and "oxigraph" in row and "median_ms" in row["r2pkg"]
+                  and row["r2pkg"]["median_ms"] > row["oxigraph"]["median_ms"]]
+        out.append(f"| {r['k']} | {r['quads']:,} | {_ratio(s['r2pkg']['geomean_rps_c4'], ox['geomean_rps_c4'])} | "
+                   f"{_ratio(s['r2pkg']['geomean_rps_c16'], ox['geomean_rps_c16'])} | "
+                   f"{_ratio(s['r2pkg-cached']['geomean_rps_c4'], ox['geomean_rps_c4'])} | "
+                   f"{_ratio(s['r2pkg-cached']['geomean_rps_c16'], ox['geomean_rps_c16'])} | "
+                   f"{_ratio(s['r2pkg']['geomean_rps_c4'], rd['geomean_rps_c4']) if rd else 'not run'} | "
+                   f"{', '.join(slower) or 'none'} |")
+    return out
+
+
+def growth(runs: list[dict]) -> list[str]:
+    out = ["| k | server | time to first answer s | prepare s | RSS MB idle / after load | "
+           "PSS MB idle / after load | median latency, geomean over queries (ms) |",
+           "|---|---|---|---|---|---|---|"]
+    for r in runs:
+        for name in ("r2pkg", "oxigraph"):
+            s = r["servers"][name]
+            lat = [row[name]["median_ms"] for row in r["queries"].values()
+                   if name in row and "median_ms" in row[name] and row[name]["median_ms"] > 0]
+            out.append(f"| {r['k']} | {name} | {s['time_to_first_answer_s']} | {s['prepare_s']} | "
+                       f"{s['rss_mb']} / {s['rss_after_mb']} | {s['pss_mb']} / {s['pss_after_mb']} | "
+                       f"{statistics.geometric_mean(lat):.3f} ({len(lat)} queries) |")
+    return out
+
+
+def main() -> None:
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "results"
+    runs = load(folder)
+    machine = runs[0]["machine"] if runs else ""
+    print("# Benchmark summary\n")
+    print(machine + "\n")
+    print("Geometric-mean throughput of r2pkg as a ratio of Oxigraph server's in the same run "
+          "(uncached: every request evaluated; repeated GETs: the answer cache on).\n")
+    print("\n".join(targets(runs)))
+    print("\nGrowth with the scale factor (r2pkg uncached server and Oxigraph; RSS and PSS summed over "
+          "each server's process tree).\n")
+    print("\n".join(growth(runs)))
+
+
+if __name__ == "__main__":
+    main()
