@@ -243,7 +243,26 @@ def _measure(k, args, work, quads, servers, r2pkg_server, oxi, oxi_load, peers_p
         for c in (4, 16):
             result["servers"][name][f"geomean_rps_c{c}"] = geomean(
                 [v[name].get(f"rps_c{c}", 0) for q, v in result["queries"].items() if name in v])
+    result["default_serve"] = default_serve_memory(work, k, args)
     return result
+
+
+def default_serve_memory(work: Path, k: int, args) -> dict:
+    """`r2pkg serve` as shipped (1 server process, answer cache on): memory when idle, and after
+    every query has run for 1 s at 16 connections."""
+    port = free_port()
+    s = Server("r2pkg-default", [sys.executable, "-m", "r2pkg.cli", "--build-dir", str(work / "r2b"), "serve",
+                                 "--port", str(port)], port, "/sparql")
+    try:
+        idle = memory_mb(s.proc.pid)
+        for _, q in queries(include_cq=k <= args.cq_max_k):
+            construct = bool(re.search(r"^\s*CONSTRUCT", q, re.M | re.I))
+            wrk(s.url(q), 16, 1, "application/n-triples" if construct else JSON_TYPES)
+        after, processes = memory_mb(s.proc.pid), len(tree(s.proc.pid))
+    finally:
+        s.stop()
+    return {"rss_idle_mb": idle[0], "pss_idle_mb": idle[1], "rss_after_mb": after[0], "pss_after_mb": after[1],
+            "processes": processes}
 
 
 def markdown(res: dict, machine: str) -> str:
@@ -259,6 +278,11 @@ def markdown(res: dict, machine: str) -> str:
         r16 = s["geomean_rps_c16"] / ox["geomean_rps_c16"] if ox["geomean_rps_c16"] else 0
         lines.append(f"| {n} | {s['time_to_first_answer_s']} | {s['prepare_s']} | {s['rss_after_mb']} | "
                      f"{s['pss_after_mb']} | {s['geomean_rps_c4']} | {r4:.2f}x | {s['geomean_rps_c16']} | {r16:.2f}x |")
+    d = res.get("default_serve")
+    if d:
+        lines += ["", f"Default `r2pkg serve` (1 server process, answer cache on), summed over its process tree: "
+                      f"RSS {d['rss_idle_mb']} MB idle, {d['rss_after_mb']} MB after every query ran 1 s at "
+                      f"16 connections; PSS {d['pss_idle_mb']} / {d['pss_after_mb']} MB ({d['processes']} processes)."]
     lines += ["", "Per query: rows (equal across servers?), median / p95 latency in ms, req/s at c=4 and c=16.", "",
               "| query | rows agree | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
     for q, row in res["queries"].items():

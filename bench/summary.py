@@ -57,6 +57,15 @@ def growth(runs: list[dict]) -> list[str]:
     return out
 
 
+def default_serve(runs: list[dict]) -> list[str]:
+    out = ["| k | RSS MB idle / after load | PSS MB idle / after load | processes |", "|---|---|---|---|"]
+    for r in runs:
+        d = r.get("default_serve")
+        out.append(f"| {r['k']} | {d['rss_idle_mb']} / {d['rss_after_mb']} | {d['pss_idle_mb']} / "
+                   f"{d['pss_after_mb']} | {d['processes']} |" if d else f"| {r['k']} | not measured | | |")
+    return out
+
+
 def main() -> None:
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "results"
     runs = load(folder)
@@ -69,6 +78,9 @@ def main() -> None:
     print("\nGrowth with the scale factor (r2pkg uncached server and Oxigraph; RSS and PSS summed over "
           "each server's process tree).\n")
     print("\n".join(growth(runs)))
+    print("\nThe default `r2pkg serve` (1 server process, its query workers, answer cache on), summed over "
+          "its process tree; after load = after every query ran 1 s at 16 connections.\n")
+    print("\n".join(default_serve(runs)))
 
 
 if __name__ == "__main__":

@@ -231,6 +231,11 @@ def test_serve_with_each_server(res, built, server):
                 time.sleep(0.1)
         assert body is not None, f"{server} did not answer"
         assert body["results"]["bindings"][0]["n"]["value"] == "195"
+        # `serve` exec'd a lean master: it never loaded the engine (its workers did)
+        from pathlib import Path
+
+        assert b"r2pkg.server" in Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+        assert "pyoxigraph" not in Path(f"/proc/{proc.pid}/maps").read_text()
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=15)

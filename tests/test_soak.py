@@ -36,18 +36,6 @@ def _tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def _server_pid(port: int) -> int:
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                cmd = (proc / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"serve" in cmd and str(port).encode() in cmd and b"r2pkg.cli" in cmd:
-                return int(proc.name)
-    raise RuntimeError("server process not found")
-
-
 @pytest.fixture(scope="module")
 def soak_server(res, built):
     """Its own server, with small answer caches, so that what the soak measures is leaks, not the
@@ -55,15 +43,14 @@ def soak_server(res, built):
     from conftest import serve_subprocess, stop_subprocess
 
     proc, base = serve_subprocess(res, "--timeout", "3", env={"R2PKG_CACHE_MAX_BYTES": str(8 * 2**20)})
-    yield base
+    yield base, proc.pid  # `r2pkg serve` execs the server in place: same process, same pid
     stop_subprocess(proc)
 
 
 @pytest.mark.slow
 def test_soak(soak_server):
-    live_server = soak_server
+    live_server, pid = soak_server
     port = int(live_server.rsplit(":", 1)[1])
-    pid = _server_pid(port)
     queries = [p.read_text() for p in sorted((REPO / "queries").glob("cq*.rq"))]
     queries += [
         "SELECT ?s ?label WHERE { ?s a <https://w3id.org/r2pkg/ontology#State> ; <http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?label",

@@ -183,7 +183,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     Loads the published build (building first if there is none); it does not rebuild or revalidate.
     With --store, queries go to a remote SPARQL endpoint and no build is loaded."""
     from .build import ensure_build
-    from .server import serve as run_server
+    from .server import exec_serve
 
     res = _res(ctx)
     if store_url:
@@ -195,15 +195,13 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
         b = ensure_build(res)  # build (once) before forking server processes
         what = f"build {b.build_id}, {b.manifest['triples']} triples"
 
-    def ready(base: str) -> None:
-        click.echo(f"r2pkg {__version__}: {what}")
-        click.echo(f"  SPARQL endpoint: {base}/sparql")
-        click.echo(f"  query UI:        {base}/sparql (in a browser)")
-        click.echo(f"  named queries:   {base}/api/queries")
-        click.echo(f"  health:          {base}/healthz")
-        sys.stdout.flush()
-
-    run_server(host, port, workers=workers, threads=threads, on_ready=ready, server=server_name,
+    base = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    click.echo(f"r2pkg {__version__}: {what}")
+    click.echo(f"  SPARQL endpoint: {base}/sparql")
+    click.echo(f"  query UI:        {base}/sparql (in a browser)")
+    click.echo(f"  named queries:   {base}/api/queries")
+    click.echo(f"  health:          {base}/healthz")
+    exec_serve(host, port, workers=workers, threads=threads, server=server_name,
                app_config={"HOME": str(res.root), "BUILD_DIR": str(res.build_dir), "STORE": store_url,
                            "QUERY_WORKERS": query_workers, "QUERY_TIMEOUT": query_timeout})
 

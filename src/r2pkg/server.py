@@ -6,6 +6,10 @@ event loop answers what cannot block, threads do the rest. Measured on this proj
 one thread served requests (the GIL passes between them), and gunicorn's threaded workers at
 0.7x of that. Both stay available: ``--server granian-wsgi`` and ``--server gunicorn``.
 
+``r2pkg serve`` checks the build, prints its URLs and then replaces itself (``exec``) by
+``python -m r2pkg.server``, a process that imports only the server: the CLI's imports (the build
+pipeline, rdflib) would otherwise stay resident in the server's master process (20 MB).
+
 Each server worker process calls :func:`r2pkg.web.create_app` once: it loads the published build
 into memory and forks its query workers, then serves many requests. Settings reach the worker
 processes as ``R2PKG_*`` environment variables, which the factory reads.
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from typing import Callable, Mapping
 
 SERVERS = ("granian", "granian-wsgi", "gunicorn")
@@ -74,6 +79,18 @@ def serve(host: str, port: int, *, workers: int = 1, threads: int = 8, app_confi
     _App().run()
 
 
+def exec_serve(host: str, port: int, *, workers: int, threads: int, app_config: Mapping | None,
+               server: str) -> None:
+    """Replace this process by ``python -m r2pkg.server`` serving with these settings (never returns)."""
+    if server not in SERVERS:
+        raise ValueError(f"unknown server {server!r}; use one of {', '.join(SERVERS)}")
+    _export_config(app_config)
+    args = json.dumps({"host": host, "port": port, "workers": workers, "threads": threads, "server": server})
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "r2pkg.server", args])
+
+
 def _loop(loops):
     """uvloop where it is installed (Linux, macOS), else asyncio's own loop."""
     import importlib.util
@@ -83,3 +100,7 @@ def _loop(loops):
 
 def _fmt(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+if __name__ == "__main__":
+    serve(**json.loads(sys.argv[1]))
