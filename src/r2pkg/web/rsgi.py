@@ -46,9 +46,6 @@ class RsgiApp:
 
     # -- RSGI ------------------------------------------------------------------------------------
 
-    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        loop.call_soon(forbid_blocking)  # runs on the loop's thread
-
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.pages.shutdown(wait=False, cancel_futures=True)
         self.queries.shutdown(wait=False, cancel_futures=True)
@@ -56,8 +53,8 @@ class RsgiApp:
             self._close()
 
     async def __rsgi__(self, scope, proto) -> None:
-        if scope.proto != "http":  # no websockets here
-            proto.close(1003) if hasattr(proto, "close") else None
+        if scope.proto != "http":  # no websockets here: refuse the upgrade
+            proto.close(403)
             return
         if self.raw is not None and scope.method == "GET" and scope.query_string and scope.path in PATHS:
             h = scope.headers
@@ -75,6 +72,7 @@ class RsgiApp:
         environ = self.environ(scope, body)
         loop = asyncio.get_running_loop()
         if environ["PATH_INFO"] in PATHS and (scope.method == "POST" or environ["QUERY_STRING"]):
+            forbid_blocking()  # this thread runs the event loop: never wait for a query worker here
             try:
                 status, headers, out = self.call(dict(environ, **{"wsgi.input": io.BytesIO(body)}))
             except WouldBlock:
