@@ -166,7 +166,7 @@ def test_unknown_union_strategy_is_an_error(published):
 
 
 REMOTE_SUITES = ["tests/test_http_formats.py", "tests/test_http_api.py", "tests/test_http_safety.py",
-                 "tests/test_hardening.py"]
+                 "tests/test_hardening.py", "tests/test_fastpath.py"]
 
 
 @pytest.mark.slow
