@@ -184,3 +184,15 @@ def test_repeated_gets_are_answered_from_the_raw_cache_on_the_loop(live_server):
     finally:
         conn.close()
     assert r.status == 200 and r.getheader("Content-Type").startswith("text/csv") and body.startswith(b"g\r\n")
+
+
+def test_pool_sizes_come_from_the_settings(res, dataset):
+    from r2pkg.web.rsgi import create_rsgi_app
+
+    app = create_rsgi_app({"HOME": str(res.root), "BUILD_DIR": str(res.build_dir), "DATASET": dataset,
+                           "PAGE_THREADS": 3, "QUERY_MAX_WORKERS": 5, "QUERY_WORKERS": 1})
+    try:
+        assert app.pages._max_workers == 3 and app.queries._max_workers == 20
+        assert app.raw is not None  # the answer cache is on by default, so the loop can use it
+    finally:
+        app.__rsgi_del__(None)

@@ -183,7 +183,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     Loads the published build (building first if there is none); it does not rebuild or revalidate.
     With --store, queries go to a remote SPARQL endpoint and no build is loaded."""
     from .build import ensure_build
-    from .server import exec_serve
+    from .server import base_url, exec_serve
 
     res = _res(ctx)
     if store_url:
@@ -195,7 +195,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
         b = ensure_build(res)  # build (once) before forking server processes
         what = f"build {b.build_id}, {b.manifest['triples']} triples"
 
-    base = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    base = base_url(host, port)
     click.echo(f"r2pkg {__version__}: {what}")
     click.echo(f"  SPARQL endpoint: {base}/sparql")
     click.echo(f"  query UI:        {base}/sparql (in a browser)")

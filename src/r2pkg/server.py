@@ -36,7 +36,7 @@ def serve(host: str, port: int, *, workers: int = 1, threads: int = 8, app_confi
           server: str = "granian", on_ready: Callable[[str], None] | None = None) -> None:
     """Serve the app until interrupted."""
     _export_config(app_config)
-    base = f"http://{_fmt(host)}:{port}"
+    base = base_url(host, port)
     if server in ("granian", "granian-wsgi"):
         from granian import Granian
         from granian.constants import Interfaces, Loops
@@ -45,7 +45,7 @@ def serve(host: str, port: int, *, workers: int = 1, threads: int = 8, app_confi
         if on_ready:
             on_ready(base)
         if server == "granian":
-            os.environ["R2PKG_PAGE_THREADS"] = str(threads)
+            _export_config({"PAGE_THREADS": threads})
             target, interface, extra = "r2pkg.web.rsgi:create_rsgi_app", Interfaces.RSGI, {"loop": _loop(Loops)}
         else:
             target, interface, extra = "r2pkg.web:create_app", Interfaces.WSGI, {"blocking_threads": threads}
@@ -98,8 +98,9 @@ def _loop(loops):
     return loops.uvloop if importlib.util.find_spec("uvloop") else loops.asyncio
 
 
-def _fmt(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
+def base_url(host: str, port: int) -> str:
+    """The server's base URL (IPv6 hosts in brackets)."""
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 if __name__ == "__main__":

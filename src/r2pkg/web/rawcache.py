@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from werkzeug.http import parse_etags, unquote_etag
+
 from .cache import AnswerCache
 
 PATHS = frozenset({"/sparql", "/sparql/"})
@@ -30,7 +32,7 @@ class RawAnswerCache:
         headers, body, etag = hit
         if self.on_hit:
             self.on_hit()
-        if if_none_match and (if_none_match.strip() == "*" or etag in [t.strip() for t in if_none_match.split(",")]):
+        if if_none_match and parse_etags(if_none_match).contains(unquote_etag(etag)[0]):
             return 304, [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")], b""
         return 200, headers, body
 

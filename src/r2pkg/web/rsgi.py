@@ -24,6 +24,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
+from .errors import json_reply
 from .fastpath import PATHS
 from .rawcache import RawAnswerCache
 from .state import WouldBlock, forbid_blocking, state
@@ -31,8 +32,6 @@ from .state import WouldBlock, forbid_blocking, state
 log = logging.getLogger("r2pkg.web")
 
 _JOIN = {"cookie": "; "}  # repeated request headers are joined as one WSGI value (RFC 9110 §5.3)
-_500 = (500, [("Content-Type", "application/json")],
-        b'{"error": "INTERNAL", "message": "internal error"}\n')
 
 
 class RsgiApp:
@@ -74,9 +73,10 @@ class RsgiApp:
         if environ["PATH_INFO"] in PATHS and (scope.method == "POST" or environ["QUERY_STRING"]):
             forbid_blocking()  # this thread runs the event loop: never wait for a query worker here
             try:
-                status, headers, out = self.call(dict(environ, **{"wsgi.input": io.BytesIO(body)}))
-            except WouldBlock:
-                status, headers, out = await loop.run_in_executor(self.queries, self.call, environ)
+                status, headers, out = self.call(environ)
+            except WouldBlock:  # nothing was done yet: a fresh environ (unread input) for the thread
+                status, headers, out = await loop.run_in_executor(self.queries, self.call,
+                                                                  self.environ(scope, body))
         else:
             status, headers, out = await loop.run_in_executor(self.pages, self.call, environ)
         proto.response_bytes(status, headers, out)
@@ -136,7 +136,8 @@ class RsgiApp:
             raise
         except Exception:  # noqa: BLE001 - the app maps its own errors; this is the last resort
             log.exception("unhandled error on %s", environ.get("PATH_INFO"))
-            return _500
+            reply = json_reply("INTERNAL", "internal error", 500)
+            return reply.status, reply.headers, reply.body
         if environ["REQUEST_METHOD"] == "HEAD":
             out = b""
         return started[0], started[1], out
