@@ -48,3 +48,23 @@ def test_errors_and_posts_are_not_stored(make_app):
 def test_disabled_with_the_cache(make_app):
     c = make_app(CACHE_MAX_BYTES=0).test_client()
     assert [c.get("/sparql", query_string=Q).headers["X-Cache"] for _ in range(2)] == ["miss", "miss"]
+
+
+def test_if_none_match_uses_weak_comparison(make_app):
+    """RFC 9110 §13.1.2: If-None-Match compares weakly, so W/"tag" matches on both paths."""
+    c = make_app().test_client()
+    tag = c.get("/sparql", query_string=Q).headers["ETag"]
+    for headers in ({"If-None-Match": "W/" + tag}, {"If-None-Match": '"other", W/' + tag}, {"If-None-Match": "*"}):
+        assert c.get("/sparql", query_string=Q, headers=headers).status_code == 304  # raw cache path
+    fresh = make_app(CACHE_MAX_BYTES=0).test_client()  # no raw cache: the app path
+    assert fresh.get("/sparql", query_string=Q, headers={"If-None-Match": "W/" + tag}).status_code == 304
+    assert fresh.get("/sparql", query_string=Q, headers={"If-None-Match": '"other"'}).status_code == 200
+    # the same comparison for resources, exports and dumps
+    from r2pkg.linked import dumps
+
+    for path in ("/id/state/CHL", "/export/support.graphml", f"/dumps/{dumps.NQ}"):
+        first = fresh.get(path, headers={"Accept": "text/turtle"} if path.startswith("/id/") else {})
+        assert first.status_code == 200 and first.headers.get("ETag"), path
+        again = fresh.get(path, headers={**({"Accept": "text/turtle"} if path.startswith("/id/") else {}),
+                                         "If-None-Match": "W/" + first.headers["ETag"]})
+        assert again.status_code == 304, path

@@ -46,7 +46,7 @@ def export_view(view: str, ext: str) -> Response:
     table = check_table(request.args.get("table", "nodes"))
     q = view_query(queries_dir(st), view)
     tag = hashlib.sha256(f"{st.etag(Job(q.text, 'json'))} {fmt.name} {table}".encode()).hexdigest()[:40]
-    if request.if_none_match and request.if_none_match.contains(tag):
+    if request.if_none_match and request.if_none_match.contains_weak(tag):
         resp = Response(status=304)
     else:
         hit = st.cache.get("export:" + tag)

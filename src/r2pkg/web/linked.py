@@ -191,7 +191,7 @@ def dump(name: str) -> Response:
         return resp
     info = ((lk.stats or {}).get("dumps") or {}).get(name) or {}
     tag = info.get("sha256") or _sha256(path)
-    if request.if_none_match and request.if_none_match.contains(tag):
+    if request.if_none_match and request.if_none_match.contains_weak(tag):
         resp = Response(status=304)
     else:
         resp = Response(path.read_bytes(), content_type="application/gzip")

@@ -32,7 +32,7 @@ class RawAnswerCache:
         headers, body, etag = hit
         if self.on_hit:
             self.on_hit()
-        if if_none_match and parse_etags(if_none_match).contains(unquote_etag(etag)[0]):
+        if if_none_match and parse_etags(if_none_match).contains_weak(unquote_etag(etag)[0]):
             return 304, [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")], b""
         return 200, headers, body
 

@@ -181,7 +181,7 @@ def represent(key: str, base: str, rep: object | None, triples: Callable[[], lis
     if negotiated:
         rep = chosen_or_406(request.headers.get("Accept"))
     tag = _etag(key, rep)
-    if request.if_none_match and request.if_none_match.contains(tag):
+    if request.if_none_match and request.if_none_match.contains_weak(tag):
         resp = Response(status=304)
     else:
         data = triples()

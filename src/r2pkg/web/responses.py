@@ -54,7 +54,8 @@ def pick_format(sparql: str, explicit: str | None, accept: str | None) -> Format
 def answer(st: State, job: Job, *, cacheable: bool, if_none_match: str | None = None) -> Reply:
     """Answer a job (304 if the client's ETag matches, without executing)."""
     tag = st.etag(job)
-    if cacheable and if_none_match and parse_etags(if_none_match).contains(tag):
+    # RFC 9110 §13.1.2: If-None-Match uses the weak comparison
+    if cacheable and if_none_match and parse_etags(if_none_match).contains_weak(tag):
         return Reply(304, _common_headers(st, tag, cacheable))
     ans, tag, hit = st.answer(job, tag)
     headers = [("Content-Type", content_type(ans.media_type)), ("Content-Length", str(len(ans.body)))]
