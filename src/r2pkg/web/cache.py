@@ -11,16 +11,13 @@ class AnswerCache:
         self._data: OrderedDict[str, tuple[object, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
-        self.hits = self.misses = 0
 
     def get(self, key: str) -> object | None:
         with self._lock:
             item = self._data.get(key)
             if item is None:
-                self.misses += 1
                 return None
             self._data.move_to_end(key)
-            self.hits += 1
             return item[0]
 
     def put(self, key: str, value: object, size: int) -> None:
