@@ -141,3 +141,17 @@ class UnsupportedMediaType(R2pkgError):
 
     code = "UNSUPPORTED_MEDIA_TYPE"
     status = 415
+
+
+class ResourceLimit(R2pkgError):
+    """A query needed more of a budget (memory) than a query may use, and was stopped."""
+
+    code = "RESOURCE_LIMIT"
+    status = 503
+    exit_code = 3
+
+
+class SandboxUnavailable(R2pkgError):
+    """Query workers cannot be confined here (no seccomp): the endpoint refuses to start."""
+
+    code = "SANDBOX_UNAVAILABLE"

@@ -1,12 +1,22 @@
-"""Query execution in worker processes, with a wall-clock timeout that really stops the work.
+"""Query execution in confined worker processes, with budgets that the kernel enforces.
 
-pyoxigraph cannot cancel a running query, so each query runs in a forked worker process that
-already holds the loaded store (copy-on-write, nothing is reparsed). On timeout the worker is
-killed and replaced; the caller gets :class:`~r2pkg.errors.QueryTimeout`. When every worker is busy
-for longer than ``queue_timeout`` the caller gets :class:`~r2pkg.errors.Overloaded`.
+Every user query is parsed and evaluated in a forked worker process that already holds the loaded
+store (copy-on-write, nothing is reparsed) and that cannot open a network socket, may not grow
+past its memory budget and runs at a lower CPU priority (:mod:`r2pkg.sandbox`). In the worker:
 
-The parent process never runs a query on its own copy of the store, so forking a replacement
-worker never copies a store in the middle of a query.
+- the query policy (:mod:`r2pkg.policy`: a real parser) refuses updates and SERVICE calls;
+- the answer is serialised within a row cap and a byte cap (CONSTRUCT/DESCRIBE triples are taken
+  from the engine one at a time and never materialised past the cap);
+- a worker whose resident memory grew past ``recycle_mb`` is replaced after answering.
+
+pyoxigraph cannot cancel a running query: on timeout the worker is killed and replaced and the
+caller gets :class:`~r2pkg.errors.QueryTimeout`. A worker that dies (its memory budget, a crash)
+gives :class:`~r2pkg.errors.ResourceLimit` or :class:`~r2pkg.errors.QueryTooComplex`. When every
+worker stays busy until ``queue_timeout`` after the request arrived, the caller gets
+:class:`~r2pkg.errors.Overloaded`.
+
+The server process never evaluates user query text, so forking a replacement worker never copies
+a store in the middle of a query.
 """
 from __future__ import annotations
 
@@ -15,14 +25,16 @@ import os
 import signal
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-from .errors import Overloaded, QueryTimeout, R2pkgError
+from .errors import ForbiddenQuery, Overloaded, QueryTimeout, R2pkgError, ResourceLimit, SandboxUnavailable
 from .formats import BY_NAME, Format
+from .policy import Analysis, analyse, enforce
 from .query import run
+from .sandbox import available, confine, resident
 
 _CTX = mp.get_context("fork")
 
@@ -36,6 +48,7 @@ class Job:
     named_graphs: tuple[str, ...] | None = None
     substitutions: tuple[tuple[str, str, str, str | None], ...] = ()  # (var, kind, value, datatype/lang)
     row_cap: int | None = None
+    byte_cap: int | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,8 @@ class Answer:
     body: bytes
     rows: int
     truncated: bool
+    truncated_by: str | None = None  # "rows" | "bytes" when truncated
+    unknown_functions: tuple[str, ...] = ()
 
 
 def encode_terms(subs: dict[str, ox.NamedNode | ox.Literal]) -> tuple:
@@ -70,54 +85,107 @@ def decode_terms(subs: tuple) -> dict[str, ox.NamedNode | ox.Literal]:
     return out
 
 
-class _RowCapReached(Exception):
+class _CapReached(Exception):
     pass
 
 
-class _LineBudget:
-    """A binary writer for pyoxigraph's native serialisers that keeps the first ``limit`` lines and
-    then stops the serialiser (by raising), so a capped result is never written out in full."""
+class _Budget:
+    """A binary writer for pyoxigraph's native serialisers that keeps at most ``lines`` lines and
+    ``size`` bytes and then stops the serialiser (by raising), so a capped result is never written
+    out in full."""
 
-    def __init__(self, limit: int | None) -> None:
-        self.limit, self.lines, self.parts = limit, 0, []
+    def __init__(self, lines: int | None, size: int | None) -> None:
+        self.limit, self.size_limit, self.lines, self.size, self.parts = lines, size, 0, 0, []
+        self.reached: str | None = None
 
     def write(self, chunk: bytes) -> int:
         self.parts.append(bytes(chunk))
         self.lines += chunk.count(b"\n")
+        self.size += len(chunk)
         if self.limit is not None and self.lines > self.limit:
-            raise _RowCapReached
+            self.reached = "rows"
+            raise _CapReached
+        if self.size_limit is not None and self.size > self.size_limit:
+            self.reached = "bytes"
+            raise _CapReached
         return len(chunk)
 
     def flush(self) -> None:
         pass
 
 
-def _select_answer(solutions: ox.QuerySolutions, fmt: Format, cap: int | None) -> tuple[bytes, int, bool]:
-    """Serialise SELECT solutions with pyoxigraph's native writers: (body, rows, truncated).
+def _shrink(rows: int, body: bytes, byte_cap: int) -> int:
+    """Fewer rows, in proportion, for a body over the byte cap."""
+    return max(0, min(rows - 1, int(rows * byte_cap / max(1, len(body)) * 0.95)))
+
+
+def _select_answer(solutions: ox.QuerySolutions, fmt: Format, cap: int | None,
+                   byte_cap: int | None) -> tuple[bytes, int, str | None]:
+    """Serialise SELECT solutions with pyoxigraph's native writers: (body, rows, truncated_by).
 
     The solutions are written as SPARQL TSV, one solution per line (TSV escapes line breaks inside
-    terms), so rows are counted, and cut at ``cap``, as lines; any other format is then written
-    natively from that TSV. No term passes through Python objects."""
-    budget = _LineBudget(None if cap is None else cap + 1)  # the header line + cap + 1 rows
-    truncated = False
+    terms), so rows are counted, and cut at ``cap`` rows or ``byte_cap`` bytes, as lines; any other
+    format is then written natively from that TSV (and cut further if it outgrows ``byte_cap``).
+    No term passes through Python objects."""
+    budget = _Budget(None if cap is None else cap + 1, byte_cap)  # the header line + cap + 1 rows
     try:
         solutions.serialize(budget, format=ox.QueryResultsFormat.TSV)
-    except _RowCapReached:
-        truncated = True
+    except _CapReached:
+        pass
     tsv = b"".join(budget.parts)
-    if truncated:
-        tsv = b"\n".join(tsv.split(b"\n", cap + 1)[:cap + 1]) + b"\n"
-    rows = tsv.count(b"\n") - 1
+    by = budget.reached
+    if by == "rows":
+        tsv = b"\n".join(tsv.split(b"\n", cap + 1)[:cap + 1]) + b"\n"  # type: ignore[operator]
+    elif by == "bytes":
+        tsv = tsv[:tsv.rfind(b"\n", 0, byte_cap) + 1]  # whole lines only  # type: ignore[arg-type]
+        if not tsv:  # not even the header fits: an empty answer with no variables
+            tsv = b"\n"
+    rows = max(0, tsv.count(b"\n") - 1)
     if fmt.results_format == ox.QueryResultsFormat.TSV:
-        return tsv, rows, truncated
-    body = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(format=fmt.results_format)
-    return body, rows, truncated
+        return tsv, rows, by
+    header, _, rest = tsv.partition(b"\n")
+    lines = rest.split(b"\n")[:rows]
+    while True:
+        part = header + b"\n" + b"".join(line + b"\n" for line in lines[:rows])
+        body = ox.parse_query_results(part, ox.QueryResultsFormat.TSV).serialize(format=fmt.results_format)
+        if byte_cap is None or len(body) <= byte_cap or rows == 0:
+            return body, rows, by
+        rows, by = _shrink(rows, body, byte_cap), "bytes"
 
 
-def execute(store: ox.Store, job: Job) -> Answer:
-    """Run one job in this process and serialise its answer (pure function over the store)."""
+def _graph_answer(triples, fmt: Format, cap: int | None, byte_cap: int | None) -> tuple[bytes, int, str | None]:
+    """Serialise CONSTRUCT/DESCRIBE triples as they come from the engine: (body, count, truncated_by).
+
+    The engine's iterator is consumed only up to ``cap`` triples or ``byte_cap`` bytes of N-Triples
+    (nothing past the cap is ever materialised); the body is cut further if its format writes it
+    larger than ``byte_cap``."""
+    kept: list = []
+    size, by = 0, None
+    for t in triples:
+        if cap is not None and len(kept) >= cap:
+            by = "rows"
+            break
+        size += len(str(t)) + 3
+        if byte_cap is not None and size > byte_cap:
+            by = "bytes"
+            break
+        kept.append(t)
+    n = len(kept)
+    while True:
+        body = ox.serialize(kept[:n], format=fmt.rdf_format) or b""
+        if byte_cap is None or len(body) <= byte_cap or n == 0:
+            return body, n, by
+        n, by = _shrink(n, body, byte_cap), "bytes"
+
+
+def execute(store: ox.Store, job: Job, analysis: Analysis | None = None) -> Answer:
+    """Run one job in this process and serialise its answer (pure function over the store).
+
+    ``analysis`` is the parser's view of the query (:func:`r2pkg.policy.analyse`), when known."""
     result = run(store, job.sparql, base_iri=job.base_iri, default_graph=job.default_graph,
-                 named_graphs=job.named_graphs, substitutions=decode_terms(job.substitutions))
+                 named_graphs=job.named_graphs, substitutions=decode_terms(job.substitutions),
+                 dataset_clause=analysis.dataset_clause if analysis is not None and analysis.parsed else None,
+                 lazy=True)
     fmt: Format = BY_NAME[job.format] if job.format else None  # type: ignore[assignment]
     if fmt is None or fmt.kind != result.kind:
         from .formats import DEFAULTS
@@ -127,43 +195,86 @@ def execute(store: ox.Store, job: Job) -> Answer:
 
             raise UnsupportedFormat(f"format {fmt.name} cannot serialise this query's result")
         fmt = DEFAULTS[result.kind]
-    cap = job.row_cap
+    extra = {"unknown_functions": result.unknown_functions}
     if result.kind == "graph":
-        triples = result.raw
-        truncated = cap is not None and len(triples) > cap
-        if truncated:
-            triples = triples[:cap]
-        body = ox.serialize(triples, format=fmt.rdf_format) or b""
-        return Answer("graph", fmt.name, fmt.media_type, body, len(triples), truncated)
+        body, n, by = _graph_answer(result.raw, fmt, job.row_cap, job.byte_cap)
+        return Answer("graph", fmt.name, fmt.media_type, body, n, by is not None, by, **extra)
     if isinstance(result.raw, ox.QueryBoolean):
-        return Answer("results", fmt.name, fmt.media_type, result.serialize(fmt), 1, False)
-    body, rows, truncated = _select_answer(result.raw, fmt, cap)
-    return Answer("results", fmt.name, fmt.media_type, body, rows, truncated)
+        return Answer("results", fmt.name, fmt.media_type, result.serialize(fmt), 1, False, **extra)
+    body, rows, by = _select_answer(result.raw, fmt, job.row_cap, job.byte_cap)
+    return Answer("results", fmt.name, fmt.media_type, body, rows, by is not None, by, **extra)
 
 
-def _worker_main(conn: Connection, store: ox.Store) -> None:
+@dataclass(frozen=True)
+class WorkerConfig:
+    """How a pool's workers are confined and what they let through (see :mod:`r2pkg.sandbox`)."""
+
+    network: bool = False             # True only for the allowlisted-SERVICE pool
+    memory_mb: int | None = 1024      # address space beyond the forked size; None/0 = unlimited
+    recycle_mb: int | None = 64       # a worker whose resident set grew by more is replaced
+    policy: bool = True               # run the parser's policy (False only to test the sandbox alone)
+    service_allowlist: frozenset[str] = frozenset()
+
+
+def _network_error() -> tuple:
+    return ("error", "ForbiddenQuery", "the query tried to reach the network, which this endpoint's query "
+            "workers cannot do (SERVICE and LOAD are not available)", {"reason": "network"})
+
+
+def _worker_main(conn: Connection, store: ox.Store, cfg: WorkerConfig, stderr_fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.dup2(stderr_fd, 2)  # what the engine prints before it aborts reaches the parent (see _Worker)
+    os.close(stderr_fd)
+    confine(network=cfg.network, memory_mb=cfg.memory_mb)
+    baseline = resident()
+    recycle = (cfg.recycle_mb or 0) * 1024 * 1024
     while True:
         try:
             job = conn.recv()
         except (EOFError, OSError):
             os._exit(0)
         try:
-            conn.send(("ok", execute(store, job)))
+            analysis = None
+            if cfg.policy:
+                analysis = analyse(job.sparql)
+                if enforce(analysis, cfg.service_allowlist) and not cfg.network:
+                    conn.send(("network",))  # allowlisted SERVICE: the parent hands it to the network pool
+                    continue
+            ans = execute(store, job, analysis)
+            conn.send(("ok", ans, bool(recycle) and resident() - baseline > recycle))
         except R2pkgError as e:
             conn.send(("error", type(e).__name__, e.message, e.details))
+        except MemoryError:
+            conn.send(("memory",))
+            os._exit(0)
+        except PermissionError:  # the seccomp filter refused a socket: a SERVICE reached the engine
+            conn.send(_network_error())
         except Exception as e:  # noqa: BLE001 - the parent maps this to a 500 without echoing it
-            conn.send(("crash", type(e).__name__, str(e)[:500], {}))
+            if "os error 13" in str(e):  # the engine wraps the refused socket in its own error types
+                conn.send(_network_error())
+            else:
+                conn.send(("crash", type(e).__name__, str(e)[:500], {}))
 
 
 class _Worker:
-    def __init__(self, store: ox.Store) -> None:
+    """A forked worker process, its pipe, and a memory file holding what it writes to stderr."""
+
+    def __init__(self, store: ox.Store, cfg: WorkerConfig) -> None:
         self.last_used = time.monotonic()
+        self.stderr = os.memfd_create("r2pkg-worker-stderr")
         self.conn, child = _CTX.Pipe()
-        self.proc = _CTX.Process(target=_worker_main, args=(child, store), daemon=True)
+        self.proc = _CTX.Process(target=_worker_main, args=(child, store, cfg, self.stderr), daemon=True)
         self.proc.start()
         child.close()
+
+    def last_words(self) -> str:
+        """The end of what the worker wrote to stderr (after it died)."""
+        try:
+            size = os.fstat(self.stderr).st_size
+            return os.pread(self.stderr, 4096, max(0, size - 4096)).decode("utf-8", "replace")
+        except OSError:
+            return ""
 
     def kill(self) -> None:
         try:
@@ -171,40 +282,70 @@ class _Worker:
             self.proc.join(1)
         finally:
             self.conn.close()
+            try:
+                os.close(self.stderr)
+            except OSError:
+                pass
+
+
+_deadline = threading.local()
+
+
+def set_deadline(deadline: float | None) -> None:
+    """The monotonic time by which the calling thread's request must have a worker (or get 503);
+    the front end sets it when the request arrives, so time spent queued before reaching the
+    executor counts against ``queue_timeout`` too."""
+    _deadline.value = deadline
 
 
 class Executor:
-    """A pool of worker processes holding ``store``.
+    """A pool of sandboxed worker processes holding ``store``.
 
     ``workers`` processes are started up front. When all of them are busy (say, with runaway
     queries that will only end at their timeout), up to ``max_workers`` in total are forked on
-    demand, so a cheap query still gets a worker at once; surplus workers retire after ``idle_ttl`` idle seconds.
-    Beyond ``max_workers`` concurrent queries, a request waits at most ``queue_timeout`` for a
-    worker and then gets :class:`~r2pkg.errors.Overloaded` (503).
+    demand, so a cheap query still gets a worker at once; surplus workers retire after ``idle_ttl``
+    idle seconds. Beyond ``max_workers`` concurrent queries, a request waits for a worker until
+    ``queue_timeout`` after it arrived and then gets :class:`~r2pkg.errors.Overloaded` (503).
 
     Args:
         workers: worker processes kept ready.
         max_workers: the most concurrent queries (default twice ``workers``).
         timeout: wall-clock seconds a query may run before its worker is killed.
         queue_timeout: seconds a request may wait for a free worker before Overloaded.
+        config: how workers are confined (:class:`WorkerConfig`); a pool for the allowlisted SERVICE
+            endpoints, with network, is made alongside when ``config.service_allowlist`` is set.
     """
 
     def __init__(self, store: ox.Store, *, workers: int = 2, max_workers: int | None = None,
-                 timeout: float = 5.0, queue_timeout: float = 10.0, idle_ttl: float = 30.0) -> None:
+                 timeout: float = 5.0, queue_timeout: float = 10.0, idle_ttl: float = 30.0,
+                 config: WorkerConfig | None = None) -> None:
         self.store, self.timeout, self.queue_timeout, self.idle_ttl = store, timeout, queue_timeout, idle_ttl
+        self.config = config or WorkerConfig()
+        if not self.config.network:
+            problem = available()
+            if problem:
+                raise SandboxUnavailable(problem)
         self.size = max(1, workers)
         self.max_workers = max(self.size, max_workers if max_workers is not None else 2 * self.size)
         self._lock = threading.Lock()
-        self._free: list[_Worker] = [_Worker(store) for _ in range(self.size)]
+        self._free: list[_Worker] = [_Worker(store, self.config) for _ in range(self.size)]
         self._total = self.size
         self._sem = threading.Semaphore(self.max_workers)
         self._closed = False
         self.timeouts = 0
+        self.network: Executor | None = None
+        if self.config.service_allowlist and not self.config.network:
+            self.network = Executor(store, workers=1, max_workers=self.max_workers, timeout=timeout,
+                                    queue_timeout=queue_timeout, idle_ttl=idle_ttl,
+                                    config=replace(self.config, network=True))
 
     def submit(self, job: Job, timeout: float | None = None) -> Answer:
-        """Run ``job`` in a worker; raise QueryTimeout / Overloaded / the job's domain error."""
-        if not self._sem.acquire(timeout=self.queue_timeout):
-            raise Overloaded(f"all {self.size} query workers are busy; retry shortly")
+        """Run ``job`` in a worker; raise QueryTimeout / Overloaded / ResourceLimit / the job's error."""
+        deadline = getattr(_deadline, "value", None)
+        wait = self.queue_timeout if deadline is None else max(0.0, deadline - time.monotonic())
+        if not self._sem.acquire(timeout=wait):
+            raise Overloaded(f"all {self.max_workers} query workers stayed busy for {self.queue_timeout:g} s; "
+                             "retry shortly", reason="queue-timeout")
         worker = None
         try:
             with self._lock:
@@ -214,7 +355,7 @@ class Executor:
                     self._total += 1
             if worker is None:
                 try:
-                    worker = _Worker(self.store)
+                    worker = _Worker(self.store, self.config)
                 except BaseException:
                     with self._lock:
                         self._total -= 1
@@ -230,19 +371,28 @@ class Executor:
             try:
                 msg = worker.conn.recv()
             except (EOFError, OSError):
-                # The worker died while evaluating this query (e.g. the engine overflowed its stack):
-                # the query is the cause, so it is refused like any other bad query; the pool heals.
+                # The worker died while evaluating this query: out of its memory budget (the engine
+                # aborts when an allocation fails), or the engine crashed (e.g. its stack overflowed).
+                # The query is the cause; the pool heals.
+                words = worker.last_words()
                 self._replace(worker)
                 worker = None
-                from .errors import QueryTooComplex
-
-                raise QueryTooComplex("the query crashed the query engine and was refused", reason="crash")
+                raise _death(words)
+            if msg[0] == "ok" and msg[2] or msg[0] == "memory":  # grown large: start afresh
+                self._replace(worker)
+                worker = None
         finally:
             if worker is not None:
                 self._release(worker)
             self._sem.release()
         if msg[0] == "ok":
             return msg[1]
+        if msg[0] == "memory":
+            raise _death("memory allocation failed")
+        if msg[0] == "network":
+            if self.network is None:
+                raise ForbiddenQuery("SERVICE is not allowed here", reason="service")
+            return self.network.submit(job, timeout)
         from . import errors
 
         cls = getattr(errors, msg[1], None) if msg[0] == "error" else None
@@ -268,13 +418,13 @@ class Executor:
             w.kill()
 
     def _replace(self, worker: _Worker) -> None:
-        """Kill a worker (timed out or dead) and keep the pool at its base size."""
+        """Kill a worker (timed out, dead or grown) and keep the pool at its base size."""
         worker.kill()
         with self._lock:
             if self._closed or self._total > self.size:
                 self._total -= 1
                 return
-        fresh = _Worker(self.store)
+        fresh = _Worker(self.store, self.config)
         with self._lock:
             self._free.append(fresh)
 
@@ -284,6 +434,8 @@ class Executor:
             for w in self._free:
                 w.kill()
             self._free.clear()
+        if self.network is not None:
+            self.network.close()
 
     def alive(self) -> int:
         """Idle workers whose process is alive."""
@@ -294,3 +446,12 @@ class Executor:
         with self._lock:
             return self._total - len(self._free)
 
+
+def _death(last_words: str) -> R2pkgError:
+    """The error for a query whose worker died, from what the worker wrote last."""
+    if "memory allocation" in last_words or "MemoryError" in last_words or "Cannot allocate" in last_words:
+        return ResourceLimit("the query needed more memory than a query may use and was stopped",
+                             reason="memory")
+    from .errors import QueryTooComplex
+
+    return QueryTooComplex("the query crashed the query engine and was refused", reason="crash")

@@ -6,12 +6,13 @@ parameters are bound with pyoxigraph ``substitutions``.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
 import pyoxigraph as ox
 
-from .errors import QuerySyntaxError, UnsupportedFormat
+from .errors import QueryError, QuerySyntaxError, UnsupportedFormat
 from .formats import DEFAULTS, Format, lookup
 from .safety import has_dataset_clause
 
@@ -23,6 +24,7 @@ class Result:
     kind: str
     raw: object  # QuerySolutions | QueryBoolean | list[Triple]
     variables: list[str] | None = None
+    unknown_functions: tuple[str, ...] = ()  # function IRIs the engine does not know (evaluated as errors)
 
     def serialize(self, fmt: Format | str | None = None) -> bytes:
         f = _resolve(fmt, self.kind)
@@ -54,6 +56,7 @@ def kind_label(kind: str) -> str:
 def run(store: ox.Store, sparql: str, *, base_iri: str | None = None,
         default_graph: Iterable[str] | None = None, named_graphs: Iterable[str] | None = None,
         union_default: bool = True, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
+        dataset_clause: bool | None = None, custom_functions: dict | None = None, lazy: bool = False,
         ) -> Result:
     """Execute ``sparql`` on ``store``.
 
@@ -62,6 +65,11 @@ def run(store: ox.Store, sparql: str, *, base_iri: str | None = None,
             FROM / FROM NAMED and the union default graph.
         union_default: the default graph is the union of the named graphs (r2pkg's convention).
         substitutions: variable name -> RDF term, bound by the engine (never pasted into text).
+        dataset_clause: whether the query has FROM / FROM NAMED, when a parser has said so
+            (:mod:`r2pkg.policy`); None = ask the lexical scan.
+        custom_functions: function IRI -> Python callable, for pyoxigraph.
+        lazy: leave a CONSTRUCT/DESCRIBE result as the engine's iterator (the caller caps it)
+            instead of a list.
 
     Raises:
         QuerySyntaxError: the query does not parse.
@@ -74,24 +82,50 @@ def run(store: ox.Store, sparql: str, *, base_iri: str | None = None,
     else:
         # The union default graph is for queries without a dataset clause: pyoxigraph's flag would
         # also override the query's own FROM (FROM <g> would still see every graph).
-        kwargs["use_default_graph_as_union"] = union_default and not has_dataset_clause(sparql)
+        if dataset_clause is None:
+            dataset_clause = has_dataset_clause(sparql)
+        kwargs["use_default_graph_as_union"] = union_default and not dataset_clause
+    if custom_functions:
+        kwargs["custom_functions"] = custom_functions
     if substitutions:
         kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
-    try:
-        raw = store.query(sparql, **kwargs)
-    except SyntaxError as e:
-        raise QuerySyntaxError(str(e)) from e
-    except RuntimeError as e:
-        if substitutions:  # pyoxigraph substitutes only variables of the SELECT projection
-            from .errors import BadParameter
+    unknown: list[str] = []
+    while True:
+        try:
+            raw = store.query(sparql, **kwargs)
+            break
+        except SyntaxError as e:
+            raise QuerySyntaxError(str(e)) from e
+        except RuntimeError as e:
+            m = _UNKNOWN_FUNCTION.fullmatch(str(e))
+            if m and len(unknown) < _MAX_UNKNOWN_FUNCTIONS and m.group(1) not in unknown:
+                # SPARQL 1.1 §17.3: a function the engine does not know is an evaluation error (the
+                # expression is unbound, a FILTER false), as in Jena; not a failed request.
+                unknown.append(m.group(1))
+                kwargs["custom_functions"] = {**kwargs.get("custom_functions", {}),  # type: ignore[dict-item]
+                                              ox.NamedNode(m.group(1)): _unknown_function}
+                continue
+            if m:
+                raise QueryError(f"the query calls too many functions this engine does not know ({len(unknown)})",
+                                 reason="unknown-functions") from e
+            if substitutions:  # pyoxigraph substitutes only variables of the SELECT projection
+                from .errors import BadParameter
 
-            raise BadParameter(f"a parameter cannot be bound: {e}") from e
-        raise
+                raise BadParameter(f"a parameter cannot be bound: {e}") from e
+            raise
     if isinstance(raw, ox.QuerySolutions):
-        return Result("results", raw, [v.value for v in raw.variables])
+        return Result("results", raw, [v.value for v in raw.variables], tuple(unknown))
     if isinstance(raw, ox.QueryBoolean):
-        return Result("results", raw)
-    return Result("graph", list(raw))
+        return Result("results", raw, unknown_functions=tuple(unknown))
+    return Result("graph", raw if lazy else list(raw), unknown_functions=tuple(unknown))
+
+
+_UNKNOWN_FUNCTION = re.compile(r"The custom function <([^>]*)> is not supported")
+_MAX_UNKNOWN_FUNCTIONS = 32
+
+
+def _unknown_function(*_args: object) -> None:
+    return None  # pyoxigraph: None from a custom function is an evaluation error
 
 
 def table(result: Result) -> str:

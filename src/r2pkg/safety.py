@@ -1,9 +1,13 @@
-"""Static checks of query text before it reaches the engine (read-only, no outbound calls).
+"""A fast lexical scan of query text in the server process: an early refusal, never a permission.
 
 pyoxigraph executes ``SERVICE`` by calling out to any URL, and has no switch to turn that off;
-``LOAD`` and the other update operations would write. Both are refused here, before execution.
-The scan works on tokens with strings, IRIs and comments removed, so a literal "SERVICE" or a
-variable ``?service`` is not mistaken for the keyword.
+``LOAD`` and the other update operations would write. This scan refuses them early, on tokens with
+strings, IRIs and comments removed. SPARQL cannot be tokenised without parsing (``<`` is an IRI or
+less-than; a language tag may be followed by ``.``), so the scan can be fooled: what decides is the
+parser in the worker (:mod:`r2pkg.policy`), and behind it the worker's seccomp filter
+(:mod:`r2pkg.sandbox`). The scan also gives the query form (for content negotiation before the
+query runs) and the nesting depth (the engine's recursive parser overflows its stack on deep
+nesting).
 """
 from __future__ import annotations
 
@@ -83,14 +87,27 @@ def keywords(sparql: str) -> tuple[tuple[str, str | None], ...]:
     return tuple(out)
 
 
-def check_query(sparql: str, *, service_allowlist: frozenset[str] = frozenset()) -> None:
-    """Refuse what a read-only public endpoint must not run.
+def check_query(sparql: str, *, service_allowlist: frozenset[str] = frozenset(), policy: bool = True) -> None:
+    """Refuse early what a read-only public endpoint must not run: a lexical pre-filter.
+
+    This scan may refuse, never allow: the verdict that counts is the parser's
+    (:mod:`r2pkg.policy`), in the query worker, and the worker cannot reach the network anyway
+    (:mod:`r2pkg.sandbox`). With ``policy`` False only the nesting limit is checked (to test the
+    sandbox on its own).
 
     Raises:
         QueryTooComplex: more than ``MAX_NESTING`` levels of brackets.
         ForbiddenQuery: an update operation, ``LOAD``, or ``SERVICE`` to an endpoint that is not in
             ``service_allowlist`` (a variable endpoint, ``SERVICE ?x``, is never allowed).
     """
+    if not policy:
+        depth = nesting_depth(sparql)
+        if depth > MAX_NESTING:
+            from .errors import QueryTooComplex
+
+            raise QueryTooComplex(f"the query nests {depth} levels deep; at most {MAX_NESTING} are allowed",
+                                  reason="nesting", limit=MAX_NESTING)
+        return
     verdict = _verdict(sparql, service_allowlist) if len(sparql) <= _CACHE_MAX_CHARS \
         else _verdict.__wrapped__(sparql, service_allowlist)
     if verdict is not None:

@@ -36,10 +36,13 @@ def serve(host: str, port: int, *, workers: int = 1, threads: int = 8, app_confi
           server: str = "granian", on_ready: Callable[[str], None] | None = None) -> None:
     """Serve the app until interrupted."""
     _export_config(app_config)
+    _export_config({"LISTEN_PORT": port})
+    _raise_fd_limit()
     base = base_url(host, port)
     if server in ("granian", "granian-wsgi"):
         from granian import Granian
         from granian.constants import Interfaces, Loops
+        from granian.http import HTTP1Settings
         from granian.log import LogLevels
 
         if on_ready:
@@ -49,8 +52,12 @@ def serve(host: str, port: int, *, workers: int = 1, threads: int = 8, app_confi
             target, interface, extra = "r2pkg.web.rsgi:create_rsgi_app", Interfaces.RSGI, {"loop": _loop(Loops)}
         else:
             target, interface, extra = "r2pkg.web:create_app", Interfaces.WSGI, {"blocking_threads": threads}
+        # hyper's header timeout starts with the first byte; silent connections are the guard's
+        # (r2pkg.web.guard), which the RSGI factory starts in each worker
+        header_ms = int(float(os.environ.get("R2PKG_HEADER_TIMEOUT", "5")) * 1000)
         Granian(target, factory=True, address=host, port=port, interface=interface, workers=workers,
-                backlog=1024, log_level=LogLevels.warning, respawn_failed_workers=True, **extra).serve()
+                backlog=1024, log_level=LogLevels.warning, respawn_failed_workers=True,
+                http1_settings=HTTP1Settings(header_read_timeout=header_ms), **extra).serve()
         return
     if server != "gunicorn":
         raise ValueError(f"unknown server {server!r}; use one of {', '.join(SERVERS)}")
@@ -89,6 +96,21 @@ def exec_serve(host: str, port: int, *, workers: int, threads: int, app_config: 
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, [sys.executable, "-m", "r2pkg.server", args])
+
+
+def _raise_fd_limit() -> None:
+    """Raise the soft limit on open files to the hard limit: each connection holds a descriptor, and
+    a stock soft limit of 1,024 is reached by a thousand idle clients before the guard closes them."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        hard = max(soft, 1 << 20)
+    if soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            pass
 
 
 def _loop(loops):

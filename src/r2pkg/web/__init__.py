@@ -12,7 +12,7 @@ from typing import Mapping
 from flask import Flask, request
 
 from .. import named
-from .config import DEFAULTS, split_list
+from .config import DEFAULTS, as_bool, split_list
 
 log = logging.getLogger("r2pkg.web")
 
@@ -75,16 +75,22 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
                                   timeout=float(settings["QUERY_TIMEOUT"]),
                                   queue_timeout=float(settings["QUEUE_TIMEOUT"]))
     else:
+        from ..executor import WorkerConfig
+
         executor = Executor(dataset.store, workers=int(settings["QUERY_WORKERS"]),
                             max_workers=max(int(settings["QUERY_WORKERS"]), int(settings["QUERY_MAX_WORKERS"])),
                             timeout=float(settings["QUERY_TIMEOUT"]),
-                            queue_timeout=float(settings["QUEUE_TIMEOUT"]))
+                            queue_timeout=float(settings["QUEUE_TIMEOUT"]),
+                            config=WorkerConfig(memory_mb=int(settings["WORKER_MEMORY_MB"]) or None,
+                                                recycle_mb=int(settings["WORKER_RECYCLE_MB"]) or None,
+                                                policy=as_bool(settings["POLICY_CHECK"]),
+                                                service_allowlist=frozenset(split_list(settings["SERVICE_ALLOWLIST"]))))
     atexit.register(executor.close)
     st = State(res=res, dataset=dataset, executor=executor,
                cache=AnswerCache(int(settings["CACHE_MAX_BYTES"])), metrics=Metrics(), settings=settings,
                queries=named.catalogue(res.queries) if res else {},
-               fast_lane_s=0.0 if settings["STORE"] else float(settings["FAST_LANE_MS"]) / 1000,
-               service_allowlist=frozenset(split_list(settings["SERVICE_ALLOWLIST"])))
+               service_allowlist=frozenset(split_list(settings["SERVICE_ALLOWLIST"])),
+               policy_check=as_bool(settings["POLICY_CHECK"]))
     app.extensions["r2pkg"] = st
 
     from . import api, cors, errors, explore, exports, linked, ops, resources, sparql

@@ -15,10 +15,17 @@ DEFAULTS: dict[str, object] = {
     "QUEUE_TIMEOUT": 10.0,     # seconds a request may wait for a free worker before 503
     "MAX_QUERY_BYTES": 65536,  # larger query texts get 413
     "ROW_CAP": 100000,         # at most this many result rows/triples; announced in X-Result-Row-Cap
+    "MAX_ANSWER_BYTES": 32 * 1024 * 1024,  # at most this many bytes per answer; announced in X-Result-Byte-Cap
+    "WORKER_MEMORY_MB": 1024,  # address space a query worker may add to what it was forked with; 0 = no limit
+    "WORKER_RECYCLE_MB": 64,   # a worker whose resident memory grew by more is replaced after its answer
+    "POLICY_CHECK": True,      # parse queries and refuse updates/SERVICE; False only to test the sandbox alone
+    "HEADER_TIMEOUT": 5.0,     # seconds a connection may take to send a complete request header
+    "MAX_CONNECTIONS_PER_CLIENT": 256,  # open connections per client address (per server process); 0 = no cap
+    "LISTEN_PORT": None,       # the port the server listens on (set by `r2pkg serve`; the connection guard's)
+    "MAX_PENDING": 64,         # requests waiting for a query worker or a page thread, per pool; more get 503
     "CORS_ORIGINS": "*",       # "*" or a comma-separated list of allowed origins
     "SERVICE_ALLOWLIST": "",   # comma-separated SERVICE endpoints that may be called (default none)
     "CACHE_MAX_BYTES": 64 * 1024 * 1024,  # in-process cache of serialised results
-    "FAST_LANE_MS": 10,        # a query measured faster than this (in a worker) runs in-process next time; 0 = never
     "CACHE_MAX_AGE": 300,      # Cache-Control max-age for GET answers (the dataset is immutable per build)
     "RETRY_AFTER": 5,          # seconds announced in Retry-After on 503
     "PUBLIC_BASE": "https://w3id.org/r2pkg/",  # request path P dereferences the IRI PUBLIC_BASE + P
@@ -31,3 +38,10 @@ def split_list(value: object) -> list[str]:
     if isinstance(value, (list, tuple, set, frozenset)):
         return [str(v).strip() for v in value if str(v).strip()]
     return [v.strip() for v in str(value).split(",") if v.strip()]
+
+
+def as_bool(value: object) -> bool:
+    """A setting as a boolean: environment strings "0", "false", "no", "off" and "" are False."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no", "off", "")
+    return bool(value)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-EXPOSE = "ETag, X-Result-Row-Cap, X-Result-Rows, X-Result-Truncated, X-R2pkg-Build, Retry-After"
+EXPOSE = ("ETag, X-Result-Row-Cap, X-Result-Byte-Cap, X-Result-Rows, X-Result-Truncated, X-Result-Truncated-By, "
+          "X-R2pkg-Build, Retry-After, Warning")
 
 
 def cors_headers(origins: frozenset[str], origin: str | None, method: str,

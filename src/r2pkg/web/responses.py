@@ -6,6 +6,7 @@ raw WSGI path of ``/sparql`` (:mod:`r2pkg.web.fastpath`) and the Flask views (``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from flask import Response
 from werkzeug.http import parse_etags
@@ -61,13 +62,22 @@ def answer(st: State, job: Job, *, cacheable: bool, if_none_match: str | None = 
     headers = [("Content-Type", content_type(ans.media_type)), ("Content-Length", str(len(ans.body)))]
     headers += _common_headers(st, tag, cacheable)
     headers.append(("X-Cache", "hit" if hit else "miss"))
-    cap = st.settings["ROW_CAP"]
+    cap, byte_cap = st.settings["ROW_CAP"], st.settings["MAX_ANSWER_BYTES"]
     if cap:
         headers.append(("X-Result-Row-Cap", str(cap)))
+    if byte_cap:
+        headers.append(("X-Result-Byte-Cap", str(byte_cap)))
     headers.append(("X-Result-Rows", str(ans.rows)))
     if ans.truncated:
+        by = getattr(ans, "truncated_by", None) or "rows"
         headers.append(("X-Result-Truncated", "true"))
-        headers.append(("Warning", f'199 r2pkg "result truncated to the row cap of {cap}"'))
+        headers.append(("X-Result-Truncated-By", by))
+        limit = f"the row cap of {cap}" if by == "rows" else f"the byte cap of {byte_cap}"
+        headers.append(("Warning", f'199 r2pkg "result truncated to {limit}"'))
+    for iri in getattr(ans, "unknown_functions", ()):
+        # SPARQL 1.1 §17.3: the call was evaluated as an error (unbound), as Jena does
+        iri = quote(iri, safe=":/?#[]@!$&'()*+,;=%-._~")  # a header value: ASCII, no quotes
+        headers.append(("Warning", f'199 r2pkg "unknown function <{iri}> evaluated as an error"'))
     return Reply(200, headers, ans.body)
 
 

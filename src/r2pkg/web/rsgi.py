@@ -5,11 +5,16 @@ Why (measured, ``bench/README.md``): under Granian's WSGI interface each request
 of a pool of Python threads, and with more than one thread the hand-offs of the GIL between them
 halved the throughput of small queries; with one thread, a single slow query stalls the process.
 Here the event loop itself answers what cannot block: repeated GETs from the raw answer cache,
-protocol errors, 304s, and queries in the fast lane (measured under ``FAST_LANE_MS`` before, on an
-immutable build). A query that would wait for a query worker raises
+answers in the answer cache, protocol errors, refusals, 304s, ``/healthz`` and static files. No
+query is ever evaluated here: a query that needs a worker raises
 :class:`~r2pkg.web.state.WouldBlock` before any work is done and is run again in a *query* thread;
-every other path (pages, exports, ``/healthz``) runs in a *page* thread. The two pools are apart,
-so slow queries never hold up pages or health checks.
+every other path (pages, exports, the API) runs in a *page* thread. The two pools are apart, so
+slow queries never hold up pages, and nothing holds up health checks and static files.
+
+Every wait is bounded: each pool takes at most its threads plus ``MAX_PENDING`` requests (more get
+503 ``OVERLOADED`` at once), and a request waits for a query worker only until ``QUEUE_TIMEOUT``
+after it *arrived* (time queued for a thread counts). A :class:`~r2pkg.web.guard.ConnectionGuard`
+closes connections that send nothing and caps connections per client address.
 
 The WSGI app (:func:`r2pkg.web.create_app`) stays the single implementation: this adapter builds a
 WSGI environ from the RSGI scope and calls it. ``r2pkg serve --server granian-wsgi`` or
@@ -21,9 +26,11 @@ import asyncio
 import io
 import logging
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
+from ..executor import set_deadline
 from .errors import json_reply
 from .fastpath import PATHS
 from .rawcache import RawAnswerCache
@@ -34,20 +41,53 @@ log = logging.getLogger("r2pkg.web")
 _JOIN = {"cookie": "; "}  # repeated request headers are joined as one WSGI value (RFC 9110 §5.3)
 
 
+INLINE = ("/healthz", "/static/")  # answered on the event loop: they never wait for anything
+
+
+class Full(Exception):
+    """A thread pool already holds as many requests as it may."""
+
+
+class Lane:
+    """A thread pool that takes at most ``threads + max_pending`` requests at a time (counted on
+    the event loop's thread, so no lock is needed)."""
+
+    def __init__(self, threads: int, max_pending: int, name: str) -> None:
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix=name)
+        self.limit, self.pending = threads + max_pending, 0
+
+    async def run(self, fn: Callable, *args):
+        if self.pending >= self.limit:
+            raise Full
+        self.pending += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+        finally:
+            self.pending -= 1
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
 class RsgiApp:
     def __init__(self, wsgi_app: Callable, *, page_threads: int, query_threads: int,
-                 max_body: int, close: Callable[[], None] | None = None) -> None:
+                 max_body: int, close: Callable[[], None] | None = None, max_pending: int = 64,
+                 queue_timeout: float = 10.0, retry_after: int = 5) -> None:
         self.wsgi_app, self.max_body, self._close = wsgi_app, max_body, close
+        self.queue_timeout, self.retry_after = queue_timeout, retry_after
         # repeated GETs are looked up in the raw answer cache straight from the RSGI scope
         self.raw = wsgi_app if isinstance(wsgi_app, RawAnswerCache) else None
-        self.pages = ThreadPoolExecutor(page_threads, thread_name_prefix="r2pkg-page")
-        self.queries = ThreadPoolExecutor(query_threads, thread_name_prefix="r2pkg-query")
+        self.pages = Lane(page_threads, max_pending, "r2pkg-page")
+        self.queries = Lane(query_threads, max_pending, "r2pkg-query")
+        self.guard = None
 
     # -- RSGI ------------------------------------------------------------------------------------
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.pages.shutdown(wait=False, cancel_futures=True)
-        self.queries.shutdown(wait=False, cancel_futures=True)
+        self.pages.shutdown()
+        self.queries.shutdown()
+        if self.guard is not None:
+            self.guard.stop()
         if self._close:
             self._close()
 
@@ -65,20 +105,28 @@ class RsgiApp:
                 if hit is not None:
                     proto.response_bytes(*hit)
                     return
+        arrived = time.monotonic()
         body = b""
         if scope.method not in ("GET", "HEAD"):
             body = await self._body(scope, proto)
         environ = self.environ(scope, body)
-        loop = asyncio.get_running_loop()
-        if environ["PATH_INFO"] in PATHS and (scope.method == "POST" or environ["QUERY_STRING"]):
-            forbid_blocking()  # this thread runs the event loop: never wait for a query worker here
-            try:
+        environ["r2pkg.deadline"] = arrived + self.queue_timeout
+        forbid_blocking()  # this thread runs the event loop: never wait for a query worker here
+        try:
+            if environ["PATH_INFO"] in PATHS and (scope.method == "POST" or environ["QUERY_STRING"]):
+                try:
+                    status, headers, out = self.call(environ)
+                except WouldBlock:  # nothing was done yet: a fresh environ (unread input) for the thread
+                    fresh = self.environ(scope, body)
+                    fresh["r2pkg.deadline"] = environ["r2pkg.deadline"]
+                    status, headers, out = await self.queries.run(self.call, fresh)
+            elif scope.path.startswith(INLINE):
                 status, headers, out = self.call(environ)
-            except WouldBlock:  # nothing was done yet: a fresh environ (unread input) for the thread
-                status, headers, out = await loop.run_in_executor(self.queries, self.call,
-                                                                  self.environ(scope, body))
-        else:
-            status, headers, out = await loop.run_in_executor(self.pages, self.call, environ)
+            else:
+                status, headers, out = await self.pages.run(self.call, environ)
+        except Full:
+            reply = json_reply("OVERLOADED", "the server is at capacity; retry shortly", 503, reason="queue-full")
+            status, headers, out = reply.status, reply.headers + [("Retry-After", str(self.retry_after))], reply.body
         proto.response_bytes(status, headers, out)
 
     # -- WSGI bridge -----------------------------------------------------------------------------
@@ -125,6 +173,7 @@ class RsgiApp:
         def start_response(status: str, headers: list, exc_info=None):
             started[:] = [int(status[:3]), headers]
 
+        set_deadline(environ.get("r2pkg.deadline"))
         try:
             result = self.wsgi_app(environ, start_response)
             try:
@@ -149,6 +198,15 @@ def create_rsgi_app(config: dict | None = None) -> RsgiApp:
 
     app = create_app(config)
     st = state(app)
-    return RsgiApp(app.wsgi_app, page_threads=int(st.settings["PAGE_THREADS"]),
-                   query_threads=max(8, 4 * int(st.settings["QUERY_MAX_WORKERS"])),
-                   max_body=int(app.config["MAX_CONTENT_LENGTH"]), close=st.executor.close)
+    cfg = st.settings
+    rsgi = RsgiApp(app.wsgi_app, page_threads=int(cfg["PAGE_THREADS"]),
+                   query_threads=max(8, 4 * int(cfg["QUERY_MAX_WORKERS"])),
+                   max_body=int(app.config["MAX_CONTENT_LENGTH"]), close=st.executor.close,
+                   max_pending=int(cfg["MAX_PENDING"]), queue_timeout=float(cfg["QUEUE_TIMEOUT"]),
+                   retry_after=int(cfg["RETRY_AFTER"]))
+    if cfg.get("LISTEN_PORT"):
+        from .guard import ConnectionGuard
+
+        rsgi.guard = ConnectionGuard(int(cfg["LISTEN_PORT"]), header_timeout=float(cfg["HEADER_TIMEOUT"]),
+                                     per_client=int(cfg["MAX_CONNECTIONS_PER_CLIENT"])).start()
+    return rsgi

@@ -33,10 +33,11 @@ def query_reply(st: State, req: Request) -> Reply | None:
             return None
         raise BadRequest("no query given (parameter 'query' or an application/sparql-query body)",
                          reason="no-query")
-    check_query(op.query, service_allowlist=st.service_allowlist)
+    check_query(op.query, service_allowlist=st.service_allowlist, policy=st.policy_check)
     fmt = pick_format(op.query, op.format, req.headers.get("Accept"))
     job = Job(op.query, fmt.name, base_iri=endpoint_url(req), default_graph=op.default_graph,
-              named_graphs=op.named_graphs, row_cap=st.settings["ROW_CAP"] or None)
+              named_graphs=op.named_graphs, row_cap=st.settings["ROW_CAP"] or None,
+              byte_cap=st.settings["MAX_ANSWER_BYTES"] or None)
     return answer(st, job, cacheable=req.method in ("GET", "HEAD"),
                   if_none_match=req.headers.get("If-None-Match"))
 

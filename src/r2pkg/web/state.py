@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from .. import named
-from ..executor import Answer, Executor, Job, execute
+from ..executor import Answer, Executor, Job
 from ..paths import Resources
 from ..store import LoadedDataset
 from .cache import AnswerCache
@@ -51,12 +51,9 @@ class Metrics:
                                 registry=self.registry)
         self.rejections = Counter("r2pkg_query_rejections_total", "Queries refused before execution",
                                   ["reason"], registry=self.registry)
-        self.lanes = Counter("r2pkg_query_lanes_total", "Queries evaluated, by where: in a worker process "
-                             "or in-process (the fast lane)", ["lane"], registry=self.registry)
         # the children used on every query, bound once (``labels()`` takes a lock and a lookup)
         self.latency_hit, self.latency_miss = self.latency.labels("hit"), self.latency.labels("miss")
         self.answered_hit, self.answered_miss = self.queries.labels("ok", "hit"), self.queries.labels("ok", "miss")
-        self.lane = {"fast": self.lanes.labels("fast"), "worker": self.lanes.labels("worker")}
 
 
 @dataclass
@@ -69,11 +66,8 @@ class State:
     settings: dict
     queries: dict[str, named.NamedQuery] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
-    # Queries (by ETag key) whose evaluation in a worker took less than fast_lane_s: on an immutable
-    # build the same query is the same work, so it is safe to evaluate it in-process next time.
-    fast_lane_s: float = 0.0
-    fast_lane: AnswerCache = field(default_factory=lambda: AnswerCache(65536))
     service_allowlist: frozenset[str] = frozenset()
+    policy_check: bool = True
 
     @property
     def build_id(self) -> str:
@@ -81,7 +75,7 @@ class State:
 
     def etag(self, job: Job) -> str:
         key = json.dumps([self.build_id, job.sparql, job.format, job.base_iri, job.default_graph,
-                          job.named_graphs, job.substitutions, job.row_cap], ensure_ascii=False)
+                          job.named_graphs, job.substitutions, job.row_cap, job.byte_cap], ensure_ascii=False)
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
 
     def answer(self, job: Job, tag: str | None = None) -> tuple[Answer, str, bool]:
@@ -95,27 +89,18 @@ class State:
             self.metrics.latency_hit.observe(time.perf_counter() - t0)
             self.metrics.answered_hit.inc()
             return hit, tag, True  # type: ignore[return-value]
-        lane = "worker"
-        if self.fast_lane.get(tag) is not None:
-            # Measured fast before on this immutable build: the same work again, so it runs here
-            # without the round trip to a worker process.
-            ans = execute(self.dataset.store, job)
-            lane = "fast"
-        elif getattr(_thread, "no_blocking", False):
+        if getattr(_thread, "no_blocking", False):
             raise WouldBlock
-        else:
-            ans = self.executor.submit(job)
+        # user query text is evaluated only in a confined worker process (r2pkg.sandbox)
+        ans = self.executor.submit(job)
         dt = time.perf_counter() - t0
-        if lane == "worker" and self.fast_lane_s and dt < self.fast_lane_s and hasattr(self.dataset, "store"):
-            self.fast_lane.put(tag, True, 1)
         self.metrics.latency_miss.observe(dt)
         self.metrics.answered_miss.inc()
-        self.metrics.lane[lane].inc()
         self.cache.put(tag, ans, len(ans.body) + len(job.sparql))
         if log.isEnabledFor(logging.INFO):
             log.info(json.dumps({"event": "query", "etag": tag[:16], "ms": round(dt * 1000, 2),
                                  "rows": ans.rows, "format": ans.format, "truncated": ans.truncated,
-                                 "cache": "miss", "lane": lane}))
+                                 "cache": "miss"}))
         return ans, tag, False
 
 
