@@ -82,8 +82,13 @@ def test_soak(soak_server):
             try:
                 conn.request("GET", path)
                 resp = conn.getresponse()
-                resp.read()
+                body = resp.read()
                 status = resp.status
+                if status != 200:
+                    with lock:
+                        samples = stats.setdefault("samples", [])
+                        if len(samples) < 5:
+                            samples.append({"status": status, "path": path[:120], "body": body[:300].decode("utf-8", "replace")})
             except (OSError, http.client.HTTPException) as e:
                 status = -1
                 with lock:
@@ -124,6 +129,6 @@ def test_soak(soak_server):
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "soak.json").write_text(json.dumps(report, indent=2, default=str))
     print("\nsoak:", report)
-    assert stats["errors"] == 0 and stats["warmup_errors"] == 0, stats["by_status"]
+    assert stats["errors"] == 0 and stats["warmup_errors"] == 0, (stats["by_status"], stats.get("samples"))
     assert stats["requests"] > 50 * SECONDS
     assert rss_end < rss_start * 1.15 + 20, report

@@ -30,9 +30,10 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-from .errors import ForbiddenQuery, Overloaded, QueryTimeout, R2pkgError, ResourceLimit, SandboxUnavailable
+from .errors import (ForbiddenQuery, Overloaded, QuerySyntaxError, QueryTimeout, R2pkgError, ResourceLimit,
+                     SandboxUnavailable)
 from .formats import BY_NAME, Format
-from .policy import Analysis, analyse, enforce
+from .policy import Analysis, analyse, enforce, is_update
 from .query import run
 from .sandbox import available, confine, resident
 
@@ -241,7 +242,13 @@ def _worker_main(conn: Connection, store: ox.Store, cfg: WorkerConfig, stderr_fd
                 if enforce(analysis, cfg.service_allowlist) and not cfg.network:
                     conn.send(("network",))  # allowlisted SERVICE: the parent hands it to the network pool
                     continue
-            ans = execute(store, job, analysis)
+            try:
+                ans = execute(store, job, analysis)
+            except QuerySyntaxError:
+                if cfg.policy and is_update(job.sparql):
+                    raise ForbiddenQuery("SPARQL Update (INSERT, DELETE, LOAD, CLEAR, ...) is not allowed: this "
+                                         "endpoint is read-only", reason="update") from None
+                raise
             conn.send(("ok", ans, bool(recycle) and resident() - baseline > recycle))
         except R2pkgError as e:
             conn.send(("error", type(e).__name__, e.message, e.details))

@@ -1,21 +1,30 @@
-"""What a query asks for, decided by a SPARQL 1.1 parser: is it an update, does it call SERVICE?
+"""What a query asks for, decided by a SPARQL 1.1 parser: does it call SERVICE, is it an update?
 
-A lexer cannot tell: ``<`` opens an IRI in one place and is less-than in another, a language tag
-may be followed by ``.``, and ``\\u`` escapes may spell any keyword. So the verdict comes from a
-parse of the whole query with rdflib's SPARQL 1.1 grammar (which, like the engine, first expands
-``\\u`` escapes), walked for ``SERVICE`` patterns with their endpoint IRIs resolved against the
+A lexer cannot tell: ``<`` opens an IRI in one place and is less-than in another, and a language
+tag may be followed by ``.``. So the verdict comes from a parse of the whole query with rdflib's
+SPARQL 1.1 grammar, walked for ``SERVICE`` patterns with their endpoint IRIs resolved against the
 query's own prologue. The lexical checks in :mod:`r2pkg.safety` may refuse earlier; they never
 allow anything by themselves.
 
-The parse runs in the query worker, inside the query's time and memory budget (a parser fed a
-hostile text is work like any other), and its verdict is memoised per query text.
+The parser must read the text as the engine does. pyoxigraph does not expand ``\\uXXXX`` escapes
+outside strings and IRIs (``\\u0053ELECT`` is a syntax error there) and reads them inside strings
+as escaped characters (``"a\\u005C"`` is a closed string holding a backslash). rdflib's own entry
+points expand every escape first, which would let a string end in one reading and go on in the
+other. So the text is parsed as it is, with no expansion, and:
 
-A query rdflib cannot parse is not refused for that alone (the engine accepts a few forms rdflib
-does not, such as RDF-star terms): it is evaluated in a worker that cannot reach the network, and
-it is never sent to the pool that can (:mod:`r2pkg.sandbox`).
+- a text in which the letters ``service`` appear nowhere (in any case) cannot make the engine call
+  a service (the keyword cannot be spelled with escapes): it needs no verdict and is not parsed;
+- a text that has them is parsed; if the parse fails (a syntax error, or a form the grammar does
+  not know, such as escapes in strings or RDF-star terms) it is refused: "mentions SERVICE and
+  cannot be verified" is never allowed.
+
+The parse runs in the query worker, inside the query's time and memory budget (a parser fed a
+hostile text is work like any other), and its verdict is memoised per query text. Behind it, the
+worker cannot open a socket anyway (:mod:`r2pkg.sandbox`).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -28,41 +37,47 @@ from rdflib.plugins.sparql.parserutils import CompValue  # noqa: E402
 from rdflib.term import URIRef, Variable  # noqa: E402
 
 _CACHE_MAX_CHARS = 16384
+_SERVICE = re.compile("service", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Analysis:
     """What the parser found in a query text."""
 
-    parsed: bool                      # False: rdflib's grammar does not accept it (the engine decides)
+    parsed: bool                      # the grammar accepted it (False also when no parse was needed)
     form: str | None = None           # SelectQuery, AskQuery, ConstructQuery, DescribeQuery
     services: tuple[str | None, ...] = ()  # SERVICE endpoints, in order (None: a variable endpoint)
-    dataset_clause: bool = False      # FROM / FROM NAMED present
+    dataset_clause: bool | None = None  # FROM / FROM NAMED present (None: not parsed)
     update: bool = False              # the text is a SPARQL Update request
+    unverifiable: bool = False        # mentions "service" but does not parse: refused
 
 
 def analyse(sparql: str) -> Analysis:
     """Parse ``sparql`` and report what it asks for (memoised for texts up to 16 KiB)."""
+    if not _SERVICE.search(sparql):
+        return Analysis(parsed=False)
     return _analyse(sparql) if len(sparql) <= _CACHE_MAX_CHARS else _analyse.__wrapped__(sparql)
+
+
+def is_update(sparql: str) -> bool:
+    """True when ``sparql`` parses as a SPARQL Update request (used to explain a syntax error)."""
+    try:
+        _parser.UpdateUnit.parse_string(sparql, parse_all=True)
+    except Exception:  # noqa: BLE001 - pyparsing's exceptions, RecursionError
+        return False
+    return True
 
 
 @lru_cache(maxsize=4096)
 def _analyse(sparql: str) -> Analysis:
     try:
-        tree = _parser.parseQuery(sparql)
-    except RecursionError:
-        return Analysis(parsed=False)
-    except Exception:  # noqa: BLE001 - pyparsing's ParseException and friends: not a query
-        try:
-            _parser.parseUpdate(sparql)
-        except Exception:  # noqa: BLE001 - neither: the engine reports the syntax error
-            return Analysis(parsed=False)
-        return Analysis(parsed=True, update=True)
-    prologue_node, query = tree[0], tree[1]
-    try:
+        tree = _parser.Query.parse_string(sparql, parse_all=True)
+        prologue_node, query = tree[0], tree[1]
         prologue = _prologue(prologue_node, None)
-    except Exception:  # noqa: BLE001 - e.g. an undeclared prefix: the engine reports it
-        return Analysis(parsed=False)
+    except Exception:  # noqa: BLE001 - pyparsing's ParseException, RecursionError, an undeclared prefix
+        if is_update(sparql):
+            return Analysis(parsed=True, update=True)
+        return Analysis(parsed=False, unverifiable=True)
     services: list[str | None] = []
     stack = [query]
     while stack:
@@ -97,6 +112,10 @@ def enforce(analysis: Analysis, service_allowlist: frozenset[str] = frozenset())
     Raises:
         ForbiddenQuery: an update, or a SERVICE endpoint not in ``service_allowlist``.
     """
+    if analysis.unverifiable:
+        raise ForbiddenQuery("the query mentions SERVICE and could not be parsed to check it: this endpoint "
+                             "makes no outbound requests (write it in plain SPARQL 1.1, without \\u escapes)",
+                             reason="service")
     if analysis.update:
         raise ForbiddenQuery("SPARQL Update (INSERT, DELETE, LOAD, CLEAR, ...) is not allowed: this endpoint "
                              "is read-only", reason="update")
