@@ -227,6 +227,9 @@ def _worker_main(conn: Connection, store: ox.Store, cfg: WorkerConfig, stderr_fd
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.dup2(stderr_fd, 2)  # what the engine prints before it aborts reaches the parent (see _Worker)
     os.close(stderr_fd)
+    import faulthandler
+
+    faulthandler.disable()  # an abort at the memory budget is expected here; the parent reports it
     confine(network=cfg.network, memory_mb=cfg.memory_mb)
     baseline = resident()
     recycle = (cfg.recycle_mb or 0) * 1024 * 1024
