@@ -141,3 +141,9 @@ class UnsupportedMediaType(R2pkgError):
 
     code = "UNSUPPORTED_MEDIA_TYPE"
     status = 415
+
+
+class ConfigError(R2pkgError):
+    """A setting has an unusable value (``details`` name the setting)."""
+
+    code = "CONFIG_ERROR"
