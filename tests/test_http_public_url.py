@@ -7,6 +7,7 @@ import re
 
 import pyoxigraph as ox
 import pytest
+from conftest import CONFIGURED_PUBLIC_URL
 from linked_util import BROWSER
 
 from r2pkg.errors import ConfigError
@@ -169,16 +170,6 @@ def test_context_url_follows_host_without_public_url(client):
 
 # -- a real server --------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def public_server(res, built):
-    from conftest import serve_subprocess, stop_subprocess
-
-    proc, base = serve_subprocess(res, "--timeout", "3", env={"R2PKG_PUBLIC_URL": PUBLIC + "/",
-                                                              "R2PKG_METRICS_ALLOW": "192.0.2.0/24"})
-    yield base
-    stop_subprocess(proc)
-
-
 def _raw(base: str, path: str, headers: dict) -> tuple[int, dict, bytes]:
     import http.client
     from urllib.parse import urlsplit
@@ -196,13 +187,15 @@ def _raw(base: str, path: str, headers: dict) -> tuple[int, dict, bytes]:
         conn.close()
 
 
-def test_real_server_ignores_a_hostile_host(public_server):
-    status, headers, body = _raw(public_server, "/.well-known/void", {**EVIL, "Accept": "text/turtle"})
+def test_real_server_ignores_a_hostile_host(configured_server):
+    """``r2pkg serve`` with ``R2PKG_PUBLIC_URL`` (conftest.CONFIGURED_PUBLIC_URL) in its environment."""
+    assert CONFIGURED_PUBLIC_URL.rstrip("/") == PUBLIC
+    status, headers, body = _raw(configured_server, "/.well-known/void", {**EVIL, "Accept": "text/turtle"})
     assert status == 200 and _void_sparql(body) == {PUBLIC + "/sparql"} and b"evil.example" not in body
-    status, _, body = _raw(public_server, "/sparql", {**EVIL, "Accept": "text/turtle"})
+    status, _, body = _raw(configured_server, "/sparql", {**EVIL, "Accept": "text/turtle"})
     assert status == 200 and _sd_endpoint(body) == PUBLIC + "/sparql"
-    status, _, body = _raw(public_server, "/api/openapi.json", EVIL)
+    status, _, body = _raw(configured_server, "/api/openapi.json", EVIL)
     assert json.loads(body)["servers"] == [{"url": PUBLIC}]
     q = "/sparql?query=SELECT%20%3Fx%20WHERE%20%7B%20BIND(%3Crel%3E%20AS%20%3Fx)%20%7D"
-    status, _, body = _raw(public_server, q, {**EVIL, "Accept": "application/sparql-results+json"})
+    status, _, body = _raw(configured_server, q, {**EVIL, "Accept": "application/sparql-results+json"})
     assert json.loads(body)["results"]["bindings"][0]["x"]["value"] == PUBLIC + "/rel"

@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from ..store import load
     from .cache import AnswerCache
     from .state import Metrics, State
+    from . import ops
     from .urls import PublicUrl, check_public_url, external_for, vary_on_host
 
     app = Flask(__name__)
@@ -46,6 +47,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         app.config.update(config)
     settings = {k: app.config[k] for k in DEFAULTS}
     settings["PUBLIC_URL"] = public_url = check_public_url(settings["PUBLIC_URL"])
+    app.extensions[ops.KEY] = ops.parse_allow(settings["METRICS_ALLOW"])  # checked before workers start
     app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_QUERY_BYTES"]) + 4096
     app.json.sort_keys = False
 
@@ -89,7 +91,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
                service_allowlist=frozenset(split_list(settings["SERVICE_ALLOWLIST"])))
     app.extensions["r2pkg"] = st
 
-    from . import api, cors, errors, explore, exports, linked, ops, resources, sparql
+    from . import api, cors, errors, explore, exports, linked, resources, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
