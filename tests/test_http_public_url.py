@@ -111,6 +111,19 @@ def test_query_base_iri_ignores_host(public_app):
     assert post.get_json()["results"]["bindings"][0]["x"]["value"] == PUBLIC + "/rel"
 
 
+def test_query_answers_vary_on_host_only_without_public_url(client, public_app):
+    q = {"query": REL_QUERY}
+    for app_client, vary in ((client, "Accept, Host"), (public_app.test_client(), "Accept")):
+        r = app_client.get("/sparql", query_string=q, headers=EVIL)
+        assert r.status_code == 200 and r.headers["Vary"] == vary
+        again = app_client.get("/sparql", query_string=q, headers={**EVIL, "If-None-Match": r.headers["ETag"]})
+        assert again.status_code == 304 and again.headers["Vary"] == vary
+        api = app_client.get("/api/queries/cq14-provenance-of-a-fact",
+                             query_string={"subject": "https://w3id.org/r2pkg/id/state/CHL"},
+                             headers=EVIL)
+        assert api.status_code == 200 and api.headers["Vary"] == vary
+
+
 def test_public_url_with_a_path(make_app):
     app = make_app(PUBLIC_URL="https://example.org/kg")
     r = _get(app, "/id/state/CHL", "application/ld+json")
