@@ -9,7 +9,7 @@ from ..executor import Job, encode_terms
 from ..formats import FORMATS
 from .responses import answer_response, pick_format
 from .state import state
-from .urls import base, external_for, request_url
+from .urls import external_for, external_root, request_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 RESERVED = ("format",)
@@ -67,7 +67,7 @@ def openapi() -> Response:
         "openapi": "3.0.3",
         "info": {"title": "r2pkg API", "version": __version__,
                  "description": "Named SPARQL queries over the R2P knowledge graph, and the SPARQL endpoint."},
-        "servers": [{"url": base()}],
+        "servers": [{"url": external_root()}],
         "paths": paths,
         "components": {"schemas": {"Error": {"type": "object", "required": ["error", "message"],
                                              "properties": {"error": {"type": "string"},

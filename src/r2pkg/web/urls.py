@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
+from flask import g, request, url_for
 from werkzeug.wsgi import get_host
 
 from ..errors import ConfigError
@@ -67,10 +68,8 @@ def from_host(environ: Mapping[str, object]) -> bool:
 
 # -- Flask helpers (the current request) ---------------------------------------------------------
 
-def base() -> str:
+def external_root() -> str:
     """:func:`external_base` of the current request; notes a use of ``Host`` for ``Vary``."""
-    from flask import g, request
-
     if from_host(request.environ):
         setattr(g, _USED_HOST, True)
     return external_base(request.environ)
@@ -78,13 +77,11 @@ def base() -> str:
 
 def external(path: str) -> str:
     """The absolute URL of ``path`` (a path inside the app, starting with ``/``)."""
-    return base() + path
+    return external_root() + path
 
 
 def external_for(endpoint: str, **values: object) -> str:
     """``url_for(endpoint, **values)`` as an absolute URL on the external base."""
-    from flask import request, url_for
-
     path = url_for(endpoint, **values)
     root = request.script_root
     return external(path[len(root):] if root and path.startswith(root) else path)
@@ -92,8 +89,6 @@ def external_for(endpoint: str, **values: object) -> str:
 
 def request_url() -> str:
     """The absolute URL of the current request, without its query string."""
-    from flask import request
-
     return external(request.path)
 
 
@@ -110,8 +105,6 @@ def merge_vary(headers, *names: str) -> None:
 
 def vary_on_host(resp):
     """After a request: ``Vary: Host`` on answers that hold a URL made from ``Host``."""
-    from flask import g
-
     if g.get(_USED_HOST):
         merge_vary(resp.headers, "Host")
     return resp
