@@ -169,3 +169,17 @@ def live_server(res, built):
     proc, base = serve_subprocess(res, "--timeout", "3")
     yield base
     stop_subprocess(proc)
+
+
+CONFIGURED_PUBLIC_URL = "https://r2pkg.example.org/"
+CONFIGURED_METRICS_ALLOW = "192.0.2.0/24"
+
+
+@pytest.fixture(scope="session")
+def configured_server(res, built):
+    """`r2pkg serve` with R2PKG_PUBLIC_URL and R2PKG_METRICS_ALLOW (a network the loopback client
+    is not in) set in its environment: real-server tests of those settings."""
+    proc, base = serve_subprocess(res, "--timeout", "3", env={"R2PKG_PUBLIC_URL": CONFIGURED_PUBLIC_URL,
+                                                              "R2PKG_METRICS_ALLOW": CONFIGURED_METRICS_ALLOW})
+    yield base
+    stop_subprocess(proc)

@@ -139,7 +139,7 @@ def test_raw_path_headers_errors_and_metrics(counted):
     r = c.get("/sparql", query_string={"query": ASK}, headers={"Origin": "https://x.example"})
     assert r.headers["Access-Control-Allow-Origin"] == "*"
     assert "X-Result-Rows" in r.headers["Access-Control-Expose-Headers"]
-    assert r.headers["X-Content-Type-Options"] == "nosniff" and r.headers["Vary"] == "Accept"
+    assert r.headers["X-Content-Type-Options"] == "nosniff" and r.headers["Vary"] == "Accept, Host"
     assert r.headers["Content-Length"] == str(len(r.data)) and r.headers["X-Result-Rows"] == "1"
     assert r.headers["Cache-Control"].startswith("public")
     head = c.head("/sparql", query_string={"query": ASK})

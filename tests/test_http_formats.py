@@ -88,7 +88,7 @@ def graph_triples(resp, fmt_name: str) -> set[ox.Triple]:
 def assert_format(resp, fmt_name: str) -> None:
     assert resp.status_code == 200, resp.get_data(as_text=True)
     assert resp.mimetype == BY_NAME[fmt_name].media_type
-    assert resp.headers["Vary"] == "Accept"
+    assert resp.headers["Vary"] == "Accept, Host"  # the base IRI comes from Host (no PUBLIC_URL)
 
 
 # -- SELECT / ASK -------------------------------------------------------------------------------

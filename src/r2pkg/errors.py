@@ -28,6 +28,12 @@ class ResourceNotFound(R2pkgError):
     code = "RESOURCE_NOT_FOUND"
 
 
+class ConfigError(R2pkgError):
+    """A setting has an unusable value (``details`` name the setting)."""
+
+    code = "CONFIG_ERROR"
+
+
 class RdfSyntaxError(R2pkgError):
     """An RDF input file does not parse; ``details`` name the file, line and column."""
 

@@ -17,7 +17,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from ..namespaces import BASE, PREFIXES
 
@@ -36,8 +36,13 @@ class IriMap:
     script_root: str = ""
 
     def iri(self, path: str) -> str:
-        """The IRI a request path denotes (percent-escapes decoded, one leading slash dropped)."""
-        return self.public_base + unquote(path[1:] if path.startswith("/") else path)
+        """The IRI a request path denotes (one leading slash dropped).
+
+        ``path`` is already percent-decoded, once, by the WSGI server (``request.path``, Flask's
+        route variables): it is not decoded again, so ``/id/a%2520b`` denotes ``…/id/a%20b``, the
+        IRI whose link :meth:`local` writes, and ``/id/%253E`` does not become ``…/id/>``.
+        The result may be an invalid IRI (``/id/a%20b``); the term constructor says so."""
+        return self.public_base + (path[1:] if path.startswith("/") else path)
 
     def local(self, iri: str) -> str | None:
         """The local path of an r2pkg IRI that this server dereferences, else None."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from ..namespaces import sparql_prologue
+from . import UnknownResource
 
 VAR = "r"
 
@@ -114,7 +115,25 @@ CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?r { ?s ?p ?o } }
 
 
 def iri_binding(iri: str) -> dict[str, ox.NamedNode]:
-    return {VAR: ox.NamedNode(iri)}
+    """The substitution binding ``?r`` to ``iri``.
+
+    Raises:
+        UnknownResource (404): ``iri`` is not a valid absolute IRI (a space, ``<``, a control
+            character, a bad percent escape...), so it names nothing in the dataset.
+
+    >>> iri_binding("https://w3id.org/r2pkg/id/state/CHL")[VAR].value
+    'https://w3id.org/r2pkg/id/state/CHL'
+    >>> iri_binding("https://w3id.org/r2pkg/id/a b")
+    Traceback (most recent call last):
+    ...
+    r2pkg.linked.UnknownResource: 'https://w3id.org/r2pkg/id/a b' is not a valid IRI, so it names nothing here
+    """
+    try:
+        return {VAR: ox.NamedNode(iri)}
+    except ValueError as e:  # UnicodeEncodeError (lone surrogates) is a ValueError too
+        shown = iri if len(iri) <= 120 else iri[:120] + "..."
+        raise UnknownResource(f"{shown!r} is not a valid IRI, so it names nothing here",
+                              reason="invalid-iri") from e
 
 
 def solutions(body: bytes) -> list[dict[str, object]]:

@@ -37,6 +37,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from ..store import load
     from .cache import AnswerCache
     from .state import Metrics, State
+    from . import ops
+    from .urls import PublicUrl, check_public_url, external_for, vary_on_host
 
     app = Flask(__name__)
     app.config.update(DEFAULTS)
@@ -44,6 +46,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     if config:
         app.config.update(config)
     settings = {k: app.config[k] for k in DEFAULTS}
+    settings["PUBLIC_URL"] = public_url = check_public_url(settings["PUBLIC_URL"])
+    app.extensions[ops.KEY] = ops.parse_allow(settings["METRICS_ALLOW"])  # checked before workers start
     app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_QUERY_BYTES"]) + 4096
     app.json.sort_keys = False
 
@@ -93,7 +97,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
                policy_check=as_bool(settings["POLICY_CHECK"]))
     app.extensions["r2pkg"] = st
 
-    from . import api, cors, errors, explore, exports, linked, ops, resources, sparql
+    from . import api, cors, errors, explore, exports, linked, resources, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
@@ -105,6 +109,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     errors.register(app)
     origins = frozenset(split_list(settings["CORS_ORIGINS"]))
     cors.register(app, origins)
+    app.after_request(vary_on_host)  # Vary: Host on answers with URLs made from Host (no PUBLIC_URL)
+    app.add_template_global(external_for)
 
     @app.after_request
     def _count(resp):
@@ -120,7 +126,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from .fastpath import SparqlFastPath
     from .rawcache import RawAnswerCache
 
-    app.wsgi_app = SparqlFastPath(app.wsgi_app, st, origins)
+    # inside the raw answer cache, which RsgiApp looks up from the RSGI scope (it keys on Host)
+    app.wsgi_app = PublicUrl(SparqlFastPath(app.wsgi_app, st, origins), public_url)
     if int(settings["CACHE_MAX_BYTES"]):
         app.wsgi_app = RawAnswerCache(app.wsgi_app, AnswerCache(int(settings["CACHE_MAX_BYTES"]) // 4),
                                       on_hit=lambda: (st.metrics.answered_hit.inc(),

@@ -9,6 +9,7 @@ from ..executor import Job, encode_terms
 from ..formats import FORMATS
 from .responses import answer_response, pick_format
 from .state import state
+from .urls import external_for, external_root, request_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 RESERVED = ("format",)
@@ -17,8 +18,7 @@ RESERVED = ("format",)
 @bp.get("/queries")
 def list_queries() -> Response:
     st = state()
-    base = request.host_url.rstrip("/")
-    return jsonify({"queries": [{**q.as_dict(), "url": f"{base}/api/queries/{q.name}"}
+    return jsonify({"queries": [{**q.as_dict(), "url": external_for("api.run_query", name=q.name)}
                                 for q in st.queries.values()]})
 
 
@@ -31,7 +31,7 @@ def run_query(name: str) -> Response:
     values = {k: v for k, v in request.args.items() if k not in RESERVED}
     subs = q.bindings(values)
     fmt = pick_format(q.text, request.args.get("format"), request.headers.get("Accept"))
-    job = Job(q.text, fmt.name, base_iri=request.base_url, substitutions=encode_terms(subs),
+    job = Job(q.text, fmt.name, base_iri=request_url(), substitutions=encode_terms(subs),
               row_cap=st.settings["ROW_CAP"] or None)
     return answer_response(st, job, cacheable=True)
 
@@ -67,7 +67,7 @@ def openapi() -> Response:
         "openapi": "3.0.3",
         "info": {"title": "r2pkg API", "version": __version__,
                  "description": "Named SPARQL queries over the R2P knowledge graph, and the SPARQL endpoint."},
-        "servers": [{"url": request.host_url.rstrip("/")}],
+        "servers": [{"url": external_root()}],
         "paths": paths,
         "components": {"schemas": {"Error": {"type": "object", "required": ["error", "message"],
                                              "properties": {"error": {"type": "string"},

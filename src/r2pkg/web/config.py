@@ -29,6 +29,8 @@ DEFAULTS: dict[str, object] = {
     "CACHE_MAX_AGE": 300,      # Cache-Control max-age for GET answers (the dataset is immutable per build)
     "RETRY_AFTER": 5,          # seconds announced in Retry-After on 503
     "PUBLIC_BASE": "https://w3id.org/r2pkg/",  # request path P dereferences the IRI PUBLIC_BASE + P
+    "PUBLIC_URL": None,        # the server's external base URL (https://r2pkg.example.org/); None = from Host
+    "METRICS_ALLOW": "127.0.0.0/8,::1",  # client networks that may read /metrics (comma-separated; "*" = all)
 }
 
 

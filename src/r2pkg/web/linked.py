@@ -24,6 +24,7 @@ from .representations import (alternates, construct, embedded_jsonld, init_app, 
                               represent, select, select_lexical, split_extension, urls)
 from .resources import not_acceptable, not_found
 from .state import state
+from .urls import external_for
 
 bp = Blueprint("linked", __name__)
 bp.record_once(lambda setup: init_app(setup.app))
@@ -158,10 +159,10 @@ def void_as(ext: str) -> Response:
 
 def _void(rep) -> Response:
     stats = _stats()
-    dataset = url_for("linked.void", _external=True)
-    dump_urls = {url_for("linked.dump", name=n, _external=True): vd.dump_media(n) for _, n, _ in _dump_links()}
+    dataset = external_for("linked.void")
+    dump_urls = {external_for("linked.dump", name=n): vd.dump_media(n) for _, n, _ in _dump_links()}
     example = linked().public_base + next(iter(EXAMPLES)) if linked().public_base == BASE else None
-    graph = vd.describe(stats, dataset=dataset, sparql=url_for("sparql.endpoint", _external=True),
+    graph = vd.describe(stats, dataset=dataset, sparql=external_for("sparql.endpoint"),
                           dumps=dump_urls, uri_space=linked().public_base + "id/", example=example)
     triples = to_ox(graph)
     base = request.script_root + "/.well-known/void"

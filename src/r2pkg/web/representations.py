@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 import pyoxigraph as ox
-from flask import Flask, Response, current_app, request, url_for
+from flask import Flask, Response, current_app, request
 
 from ..errors import UnsupportedFormat
 from ..executor import Job, encode_terms
@@ -27,6 +27,7 @@ from ..linked.rdfio import RESOURCE_FORMATS, parse_ntriples, serialize
 from .conneg import negotiate, parse_accept
 from .responses import content_type
 from .state import state
+from .urls import external_base, external_for
 
 HTML = "html"
 EXTENSIONS: dict[str, object] = {HTML: HTML, **{f.extension: f for f in RESOURCE_FORMATS}}
@@ -144,7 +145,7 @@ def media_of(rep: object) -> str:
 
 
 def context_url() -> str:
-    return url_for("linked.context", _external=True)
+    return external_for("linked.context")
 
 
 def rdf_body(triples: list[ox.Triple], fmt: Format) -> bytes:
@@ -166,7 +167,9 @@ def alternates(base: str) -> list[dict]:
 
 def _etag(key: str, rep: object) -> str:
     st = state()
-    raw = "|".join([st.build_id, key, ext_of(rep), request.script_root, linked().public_base, request.host])
+    # the JSON-LD answer names the context by its absolute URL: the tag varies with the external base
+    raw = "|".join([st.build_id, key, ext_of(rep), request.script_root, linked().public_base,
+                    external_base(request.environ)])
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:40]
 
 

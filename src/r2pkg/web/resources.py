@@ -18,7 +18,7 @@ from .representations import (alternates, construct, embedded_jsonld, iri_map, l
 from .state import state
 
 bp = Blueprint("resources", __name__)
-SOURCE_ID = re.compile(r"[A-Za-z0-9_.-]+")
+SOURCE_ID = re.compile(r"[A-Za-z0-9_.-]{1,200}")  # bounded: a longer name is no file name
 
 
 def describe(iri: str) -> list:
@@ -42,6 +42,7 @@ def dereference(path: str) -> Response:
     if rep is not None and not describe(m.iri(stem)):
         stem, rep = path, None  # the dot belongs to the IRI
     iri = m.iri(stem)
+    queries.iri_binding(iri)  # a path that is no valid IRI is 404, before negotiating (and a 406)
     base = m.local(iri) or request.script_root + "/" + stem
     return represent(iri, base, rep, lambda: describe(iri), lambda triples: page(iri, triples, base))
 

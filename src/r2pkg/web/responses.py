@@ -55,12 +55,14 @@ def pick_format(sparql: str, explicit: str | None, accept: str | None) -> Format
 def answer(st: State, job: Job, *, cacheable: bool, if_none_match: str | None = None) -> Reply:
     """Answer a job (304 if the client's ETag matches, without executing)."""
     tag = st.etag(job)
+    # relative IRIs in the query resolve against a base made from Host, unless PUBLIC_URL is set
+    vary = "Accept, Host" if job.base_iri and not st.settings.get("PUBLIC_URL") else "Accept"
     # RFC 9110 §13.1.2: If-None-Match uses the weak comparison
     if cacheable and if_none_match and parse_etags(if_none_match).contains_weak(tag):
-        return Reply(304, _common_headers(st, tag, cacheable))
+        return Reply(304, _common_headers(st, tag, cacheable, vary))
     ans, tag, hit = st.answer(job, tag)
     headers = [("Content-Type", content_type(ans.media_type)), ("Content-Length", str(len(ans.body)))]
-    headers += _common_headers(st, tag, cacheable)
+    headers += _common_headers(st, tag, cacheable, vary)
     headers.append(("X-Cache", "hit" if hit else "miss"))
     cap, byte_cap = st.settings["ROW_CAP"], st.settings["MAX_ANSWER_BYTES"]
     if cap:
@@ -81,8 +83,8 @@ def answer(st: State, job: Job, *, cacheable: bool, if_none_match: str | None = 
     return Reply(200, headers, ans.body)
 
 
-def _common_headers(st: State, tag: str, cacheable: bool) -> list[tuple[str, str]]:
-    return [("ETag", f'"{tag}"'), ("Vary", "Accept"), ("X-R2pkg-Build", st.build_id),
+def _common_headers(st: State, tag: str, cacheable: bool, vary: str = "Accept") -> list[tuple[str, str]]:
+    return [("ETag", f'"{tag}"'), ("Vary", vary), ("X-R2pkg-Build", st.build_id),
             ("Cache-Control", f"public, max-age={st.settings['CACHE_MAX_AGE']}" if cacheable else "no-cache")]
 
 

@@ -7,7 +7,7 @@ anything that reaches Flask. Requests without a query (service description, UI) 
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request
 from werkzeug.wrappers import Request
 
 from ..errors import BadRequest
@@ -18,6 +18,7 @@ from .protocol import parse
 from .responses import Reply, answer, content_type, pick_format, to_response
 from .service import description
 from .state import State, state
+from .urls import external_base, external_for
 
 bp = Blueprint("sparql", __name__)
 METHODS = ["GET", "POST", "OPTIONS"]
@@ -43,10 +44,10 @@ def query_reply(st: State, req: Request) -> Reply | None:
 
 
 def endpoint_url(req: Request) -> str:
-    """The URL of this endpoint (the base of relative IRIs): werkzeug's ``request.base_url``
-    re-encodes the whole URL on every call; scheme, host and path are all it needs."""
-    env = req.environ
-    return f"{env.get('wsgi.url_scheme', 'http')}://{req.host}{req.script_root}{env.get('PATH_INFO', '')}"
+    """The URL of this endpoint (the base of relative IRIs): the external base
+    (:func:`r2pkg.web.urls.external_base`) and the path. werkzeug's ``request.base_url``
+    re-encodes the whole URL on every call; this does not."""
+    return external_base(req.environ) + req.environ.get("PATH_INFO", "")
 
 
 @bp.route("/sparql", methods=METHODS, strict_slashes=False)
@@ -66,7 +67,7 @@ def service_description() -> Response:
 
         raise UnsupportedFormat("the service description is available as RDF (Turtle, JSON-LD, ...) or HTML")
     graphs = st.dataset.graphs()
-    ttl = description(request.base_url, graphs, triples=len(st.dataset), build_id=st.build_id,
+    ttl = description(external_for("sparql.endpoint"), graphs, triples=len(st.dataset), build_id=st.build_id,
                       void=_void_url())
     body = ox.serialize(ox.parse(ttl, format=ox.RdfFormat.TURTLE), format=fmt.rdf_format)
     resp = Response(body, content_type=content_type(fmt.media_type))
@@ -76,7 +77,7 @@ def service_description() -> Response:
 
 def _void_url() -> str | None:
     try:
-        return url_for("linked.void", _external=True)
+        return external_for("linked.void")
     except Exception:  # noqa: BLE001 - the VoID route exists only once linked data is enabled
         return None
 
@@ -86,6 +87,8 @@ def ui() -> Response:
     examples = [{"name": q.name, "title": q.title, "query": q.text} for q in st.queries.values()]
     from ..namespaces import PREFIXES
 
-    return Response(render_template("sparql.html", examples=examples, prefixes=PREFIXES,
-                                    endpoint=request.base_url.rstrip("/")),
+    resp = Response(render_template("sparql.html", examples=examples, prefixes=PREFIXES,
+                                    endpoint=external_for("sparql.endpoint")),
                     content_type="text/html; charset=utf-8")
+    resp.headers["Vary"] = "Accept"  # /sparql without a query: this page or the service description
+    return resp
