@@ -187,3 +187,41 @@ def test_http_suites_pass_in_remote_store_mode():
     # the one test of the embedded store's own worker processes is skipped, and says so
     assert [why for _, why in skipped] == [
         "checks the embedded store's worker processes; remote-store timeouts are in test_remote.py"], skipped
+
+
+def test_remote_store_never_gets_a_service_call_past_the_parser(remote_app):
+    """The remote store would evaluate SERVICE itself (outside r2pkg's sandbox): the parser's policy
+    runs in a sandboxed worker before anything is sent, so the lexer bypasses are refused there."""
+    import socket
+    import threading
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    srv.settimeout(0.2)
+    hits, stop = [], threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            hits.append(1)
+            conn.close()
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    url = f"http://127.0.0.1:{srv.getsockname()[1]}/sparql"
+    c = remote_app.test_client()
+    try:
+        for q in (f'SELECT * WHERE {{ ?s ?p ?o FILTER(?o < "x") SERVICE <{url}> {{ ?a ?b ?c }} }}',
+                  f'SELECT * WHERE {{ ?s ?p "a"@en.SERVICE <{url}> {{ ?a ?b ?c }} }}',
+                  f'SELECT * WHERE {{ ?s ?p ?o FILTER(?o<?p&&?o>?s) SERVICE <{url}> {{ ?a ?b ?c }} }}'):
+            r = c.get("/sparql", query_string={"query": q})
+            assert r.status_code == 403 and r.json["reason"] == "service", q
+    finally:
+        stop.set()
+        t.join(2)
+        srv.close()
+    assert hits == []

@@ -50,6 +50,7 @@ class Job:
     substitutions: tuple[tuple[str, str, str, str | None], ...] = ()  # (var, kind, value, datatype/lang)
     row_cap: int | None = None
     byte_cap: int | None = None
+    check_only: bool = False  # only the policy's verdict (for a remote store, which evaluates itself)
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,7 @@ def _worker_main(conn: Connection, store: ox.Store, cfg: WorkerConfig, stderr_fd
     import faulthandler
 
     faulthandler.disable()  # an abort at the memory budget is expected here; the parent reports it
+    os.environ["RUST_BACKTRACE"] = "0"  # the engine's last words stay one line
     confine(network=cfg.network, memory_mb=cfg.memory_mb)
     baseline = resident()
     recycle = (cfg.recycle_mb or 0) * 1024 * 1024
@@ -238,11 +240,18 @@ def _worker_main(conn: Connection, store: ox.Store, cfg: WorkerConfig, stderr_fd
             job = conn.recv()
         except (EOFError, OSError):
             os._exit(0)
+        if os.lseek(2, 0, os.SEEK_CUR):  # the stderr file holds only the current job's words
+            os.ftruncate(2, 0)
+            os.lseek(2, 0, os.SEEK_SET)
         try:
             analysis = None
             if cfg.policy:
                 analysis = analyse(job.sparql)
-                if enforce(analysis, cfg.service_allowlist) and not cfg.network:
+                needs_network = enforce(analysis, cfg.service_allowlist)
+                if job.check_only:
+                    conn.send(("ok", None, False))
+                    continue
+                if needs_network and not cfg.network:
                     conn.send(("network",))  # allowlisted SERVICE: the parent hands it to the network pool
                     continue
             try:
@@ -281,8 +290,7 @@ class _Worker:
     def last_words(self) -> str:
         """The end of what the worker wrote to stderr (after it died)."""
         try:
-            size = os.fstat(self.stderr).st_size
-            return os.pread(self.stderr, 4096, max(0, size - 4096)).decode("utf-8", "replace")
+            return os.pread(self.stderr, 65536, 0).decode("utf-8", "replace")
         except OSError:
             return ""
 

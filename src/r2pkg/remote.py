@@ -23,13 +23,13 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from .errors import Overloaded, QuerySyntaxError, QueryTimeout, R2pkgError
-from .executor import Answer, Job, decode_terms
+from .executor import Answer, Job, _shrink, decode_terms
 from .formats import BY_NAME, DEFAULTS
 from .safety import QUERY_FORMS, has_relative_iri, keywords, query_form
 
@@ -128,8 +128,18 @@ class RemoteExecutor:
     """The :class:`~r2pkg.executor.Executor` interface over a remote SPARQL endpoint."""
 
     def __init__(self, dataset: RemoteDataset, *, workers: int = 2, max_workers: int | None = None,
-                 timeout: float = 5.0, queue_timeout: float = 10.0) -> None:
+                 timeout: float = 5.0, queue_timeout: float = 10.0, config=None) -> None:
+        from .executor import Executor, WorkerConfig
+
         self.dataset, self.timeout, self.queue_timeout = dataset, timeout, queue_timeout
+        # The query policy (a parse of the user's text) runs in a sandboxed worker of its own, under
+        # the same timeout, before anything is sent: the remote store would run SERVICE itself.
+        cfg = config or WorkerConfig()
+        self.policy = Executor(ox.Store(), workers=1, max_workers=max_workers or 2 * max(1, workers),
+                               timeout=timeout, queue_timeout=queue_timeout,
+                               config=WorkerConfig(memory_mb=cfg.memory_mb, recycle_mb=cfg.recycle_mb,
+                                                   policy=cfg.policy, service_allowlist=cfg.service_allowlist,
+                                                   network=False))
         self.size = max(1, workers)
         self.max_workers = max(self.size, max_workers if max_workers is not None else 2 * self.size)
         self._sem = threading.BoundedSemaphore(self.max_workers)
@@ -138,6 +148,8 @@ class RemoteExecutor:
         self.timeouts = 0
 
     def submit(self, job: Job, timeout: float | None = None) -> Answer:
+        if self.policy.config.policy:
+            self.policy.submit(replace(job, check_only=True), timeout)
         if not self._sem.acquire(timeout=self.queue_timeout):
             raise Overloaded(f"all {self.max_workers} remote-store slots are busy; retry shortly")
         with self._lock:
@@ -193,7 +205,11 @@ class RemoteExecutor:
             truncated = cap is not None and len(triples) > cap
             triples = triples[:cap] if truncated else triples
             out = ox.serialize(triples, format=fmt.rdf_format) or b""
-            return Answer("graph", fmt.name, fmt.media_type, out, len(triples), truncated)
+            n, by = len(triples), "rows" if truncated else None
+            while job.byte_cap and len(out) > job.byte_cap and n:
+                n, by = _shrink(n, out, job.byte_cap), "bytes"
+                out = ox.serialize(triples[:n], format=fmt.rdf_format) or b""
+            return Answer("graph", fmt.name, fmt.media_type, out, n, by is not None, by)
         doc = json.loads(body)
         if "boolean" in doc:
             parsed = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
@@ -203,19 +219,25 @@ class RemoteExecutor:
         truncated = cap is not None and len(rows) > cap
         if truncated:
             doc["results"]["bindings"] = rows = rows[:cap]
-        out = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        if fmt.name != "json":
-            out = ox.parse_query_results(out, ox.QueryResultsFormat.JSON).serialize(format=fmt.results_format)
-        return Answer("results", fmt.name, fmt.media_type, out, len(rows), truncated)
+        by = "rows" if truncated else None
+        n = len(rows)
+        while True:
+            doc["results"]["bindings"] = rows[:n]
+            out = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            if fmt.name != "json":
+                out = ox.parse_query_results(out, ox.QueryResultsFormat.JSON).serialize(format=fmt.results_format)
+            if not job.byte_cap or len(out) <= job.byte_cap or n == 0:
+                return Answer("results", fmt.name, fmt.media_type, out, n, by is not None, by)
+            n, by = _shrink(n, out, job.byte_cap), "bytes"
 
     def alive(self) -> int:
         return max(0, self.size - self._busy)
 
+    def close(self) -> None:
+        self.policy.close()
+
     def busy(self) -> int:
         return self._busy
-
-    def close(self) -> None:
-        pass
 
 
 @dataclass(frozen=True)

@@ -73,22 +73,23 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
             res = resources(settings["HOME"], settings["BUILD_DIR"])
         except Exception:  # noqa: BLE001 - an injected dataset needs no resources
             res = None
+    from ..executor import WorkerConfig
+
+    worker_config = WorkerConfig(memory_mb=int(settings["WORKER_MEMORY_MB"]) or None,
+                                 recycle_mb=int(settings["WORKER_RECYCLE_MB"]) or None,
+                                 policy=as_bool(settings["POLICY_CHECK"]),
+                                 service_allowlist=frozenset(split_list(settings["SERVICE_ALLOWLIST"])))
     if settings["STORE"]:
         executor = RemoteExecutor(dataset, workers=int(settings["QUERY_WORKERS"]),
                                   max_workers=int(settings["QUERY_MAX_WORKERS"]),
                                   timeout=float(settings["QUERY_TIMEOUT"]),
-                                  queue_timeout=float(settings["QUEUE_TIMEOUT"]))
+                                  queue_timeout=float(settings["QUEUE_TIMEOUT"]), config=worker_config)
     else:
-        from ..executor import WorkerConfig
-
         executor = Executor(dataset.store, workers=int(settings["QUERY_WORKERS"]),
                             max_workers=max(int(settings["QUERY_WORKERS"]), int(settings["QUERY_MAX_WORKERS"])),
                             timeout=float(settings["QUERY_TIMEOUT"]),
                             queue_timeout=float(settings["QUEUE_TIMEOUT"]),
-                            config=WorkerConfig(memory_mb=int(settings["WORKER_MEMORY_MB"]) or None,
-                                                recycle_mb=int(settings["WORKER_RECYCLE_MB"]) or None,
-                                                policy=as_bool(settings["POLICY_CHECK"]),
-                                                service_allowlist=frozenset(split_list(settings["SERVICE_ALLOWLIST"]))))
+                            config=worker_config)
     atexit.register(executor.close)
     st = State(res=res, dataset=dataset, executor=executor,
                cache=AnswerCache(int(settings["CACHE_MAX_BYTES"])), metrics=Metrics(), settings=settings,
