@@ -333,7 +333,9 @@ def flood_phase(host: str, port: int, args, tl: Timeline) -> dict:
 
     def page_client(i: int) -> None:
         rng = random.Random(i)
-        while not stop.is_set():
+        for _ in range(20_000):  # bounded; the flood's end stops it long before
+            if stop.is_set():
+                return
             path = rng.choice(PAGES)
             t0 = time.perf_counter()
             try:
