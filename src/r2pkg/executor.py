@@ -269,11 +269,14 @@ def _worker_main(conn: Connection, store: ox.Store, cfg: WorkerConfig, stderr_fd
             os._exit(0)
         except PermissionError:  # the seccomp filter refused a socket: a SERVICE reached the engine
             conn.send(_network_error())
-        except Exception as e:  # noqa: BLE001 - the parent maps this to a 500 without echoing it
+        except (RuntimeError, ValueError, OSError) as e:  # the engine's evaluation errors: the query's
             if "os error 13" in str(e):  # the engine wraps the refused socket in its own error types
                 conn.send(_network_error())
             else:
-                conn.send(("crash", type(e).__name__, str(e)[:500], {}))
+                conn.send(("error", "QueryError", f"the query could not be evaluated: {str(e)[:300]}",
+                           {"reason": "evaluation"}))
+        except Exception as e:  # noqa: BLE001 - the parent maps this to a 500 without echoing it
+            conn.send(("crash", type(e).__name__, str(e)[:500], {}))
 
 
 class _Worker:
