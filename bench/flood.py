@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import http.server
 import json
 import os
 import random
@@ -44,7 +43,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 DIRECT = "application/sparql-query"
 FORM = "application/x-www-form-urlencoded"
-CANARY_ANSWER = {"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", "value": "CANARY"}}]}}
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from canary import Canary  # noqa: E402  (the tests' canary: one implementation)
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 PAGES = ["/", "/id/state/NLD", "/id/state/FRA", "/classes", "/ontology", "/.well-known/void", "/api/queries"]
 STATIC = "/static/css/r2pkg.css"
@@ -196,47 +196,14 @@ def _top_of_server(pid: int) -> int:
 # -- canaries --------------------------------------------------------------------------------------
 
 
-class Canary(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, host: str) -> None:
-        self.connections, self.lock = 0, threading.Lock()
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _answer(self):
-                self.rfile.read(min(int(self.headers.get("Content-Length") or 0), 1 << 20))
-                body = json.dumps(CANARY_ANSWER).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/sparql-results+json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_HEAD = _answer
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__((host, 0), Handler)
-        self.base = f"http://{host}:{self.server_address[1]}"
-        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    def get_request(self):
-        conn = super().get_request()
-        with self.lock:
-            self.connections += 1
-        return conn
-
-
 def canary_phase(host: str, port: int, tl: Timeline) -> dict:
-    canaries = [Canary("127.0.0.1"), Canary("127.0.0.2")]
+    canaries = [Canary("127.0.0.1").start(), Canary("127.0.0.2").start()]
     results = {}
     try:
         for c in canaries:  # self-check: a canary counts its probe, then starts from zero
             st = request(c.base[7:].rsplit(":", 1)[0], int(c.base.rsplit(":", 1)[1]), "GET", "/probe")[0]
             assert st == 200 and c.connections == 1, "a canary does not answer"
-            c.connections = 0
+            c.reset()
         c1, c2 = (c.base + "/" for c in canaries)
         for name, text in PAYLOADS.items():
             text = text.replace("@C@", c1).replace("@C2@", c2)
@@ -269,8 +236,7 @@ def canary_phase(host: str, port: int, tl: Timeline) -> dict:
                                     if v["canary_in_body"] or v["canary_hits"]})}
     finally:
         for c in canaries:
-            c.shutdown()
-            c.server_close()
+            c.stop()
 
 
 # -- the flood -------------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime
 import http.client
-import http.server
 import json
 import os
 import random
@@ -39,6 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from canary import Canary
 from conftest import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.hostile]
@@ -46,7 +46,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.hostile]
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
-CANARY_ANSWER = {"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", "value": "CANARY"}}]}}
 XSD = "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n"
 FRA = "<https://w3id.org/r2pkg/id/state/FRA>"
 # One row: FRA has exactly two rdfs:label-like triples with this literal, so what follows is evaluated.
@@ -127,59 +126,18 @@ def wait_idle(port: int, seconds: float = 20) -> None:
         time.sleep(0.25)
 
 
-class Canary(http.server.ThreadingHTTPServer):
-    """Counts every accepted connection; answers any request with one SPARQL JSON row, x = "CANARY"."""
-
-    daemon_threads = True
-
-    def __init__(self, host: str) -> None:
-        self.connections = 0
-        self.lock = threading.Lock()
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _answer(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(min(n, 1 << 20))
-                body = json.dumps(CANARY_ANSWER).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/sparql-results+json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_HEAD = _answer
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__((host, 0), Handler)
-        self.base = f"http://{host}:{self.server_address[1]}"
-
-    def get_request(self):
-        conn = super().get_request()
-        with self.lock:
-            self.connections += 1
-        return conn
-
-
 @pytest.fixture(scope="module")
 def canaries():
     """Canaries on 127.0.0.1 and 127.0.0.2, bound before any server starts, running all module long."""
-    servers = [Canary("127.0.0.1"), Canary("127.0.0.2")]
-    threads = [threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-               for s in servers]
-    for t in threads:
-        t.start()
+    servers = [Canary("127.0.0.1").start(), Canary("127.0.0.2").start()]
     # the canaries answer (one probe each), then the count starts at zero
     for s in servers:
         st, _, body, _ = request(int(s.base.rsplit(":", 1)[1]), "GET", "/probe", host=s.base[7:].split(":")[0])
         assert st == 200 and b"CANARY" in body
-        with s.lock:
-            s.connections = 0
+        s.reset()
     yield servers
     for s in servers:
-        s.shutdown()
-        s.server_close()
+        s.stop()
 
 
 def canary_hits(canaries) -> int:

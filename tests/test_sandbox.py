@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import os
 import socket
-import threading
 
 import pyoxigraph as ox
 import pytest
+from canary import Canary
 
 from r2pkg import sandbox
 from r2pkg.errors import ForbiddenQuery, ResourceLimit
@@ -26,35 +26,11 @@ ROWS = " ".join(str(i) for i in range(500))
 
 @pytest.fixture()
 def canary():
-    """Listeners on 127.0.0.1 and 127.0.0.2 that count every connection."""
-    hits: list[str] = []
-    servers = []
-    for host in ("127.0.0.1", "127.0.0.2"):
-        srv = socket.socket()
-        srv.bind((host, 0))
-        srv.listen(64)
-        srv.settimeout(0.2)
-        servers.append(srv)
-    stop = threading.Event()
-
-    def accept(srv):
-        while not stop.is_set():
-            try:
-                c, _ = srv.accept()
-            except (socket.timeout, OSError):
-                continue
-            hits.append(srv.getsockname()[0])
-            c.close()
-
-    threads = [threading.Thread(target=accept, args=(s,), daemon=True) for s in servers]
-    for t in threads:
-        t.start()
-    yield [f"http://{s.getsockname()[0]}:{s.getsockname()[1]}/sparql" for s in servers], hits
-    stop.set()
-    for t in threads:
-        t.join(2)
+    """Canaries on 127.0.0.1 and 127.0.0.2; yields their SPARQL URLs and the canaries."""
+    servers = [Canary("127.0.0.1").start(), Canary("127.0.0.2").start()]
+    yield [s.base + "/sparql" for s in servers], servers
     for s in servers:
-        s.close()
+        s.stop()
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +92,7 @@ def test_with_the_policy_off_the_sandbox_alone_stops_service(store, canary, temp
         assert json.loads(silent.body)["results"]["bindings"] == [{}]
     finally:
         ex.close()
-    assert hits == []
+    assert [c.connections for c in hits] == [0, 0]
 
 
 def test_the_policy_refuses_before_the_engine(store, canary):
@@ -131,7 +107,7 @@ def test_the_policy_refuses_before_the_engine(store, canary):
         assert e.value.details["reason"] == "update"
     finally:
         ex.close()
-    assert hits == []
+    assert [c.connections for c in hits] == [0, 0]
 
 
 def test_allowlisted_endpoints_have_their_own_pool(store, canary):
@@ -139,13 +115,13 @@ def test_allowlisted_endpoints_have_their_own_pool(store, canary):
     ex = Executor(store, workers=1, timeout=2, config=WorkerConfig(service_allowlist=frozenset({urls[0]})))
     try:
         assert ex.network is not None and ex.network.config.network and not ex.config.network
-        with pytest.raises(Exception):  # the canary closes without answering
-            ex.submit(Job(f"SELECT * WHERE {{ SERVICE <{urls[0]}> {{ ?a ?b ?c }} }}", None))
+        ans = ex.submit(Job(f"SELECT ?x WHERE {{ SERVICE <{urls[0]}> {{ ?x ?b ?c }} }}", "json"))
+        assert json.loads(ans.body)["results"]["bindings"] == [{"x": {"type": "literal", "value": "CANARY"}}]
         with pytest.raises(ForbiddenQuery):
             ex.submit(Job(f"SELECT * WHERE {{ SERVICE <{urls[1]}> {{ ?a ?b ?c }} }}", None))
     finally:
         ex.close()
-    assert hits == ["127.0.0.1"]  # the allowlisted endpoint only
+    assert [c.connections for c in hits] == [1, 0]  # the allowlisted endpoint only
 
 
 def test_the_memory_budget_stops_a_query_and_the_pool_heals(store):
