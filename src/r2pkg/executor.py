@@ -215,6 +215,7 @@ class WorkerConfig:
     memory_mb: int | None = 1024      # address space beyond the forked size; None/0 = unlimited
     recycle_mb: int | None = 64       # a worker whose resident set grew by more is replaced
     policy: bool = True               # run the parser's policy (False only to test the sandbox alone)
+    nice: int = 10                    # CPU priority below the server's (health checks before queries)
     service_allowlist: frozenset[str] = frozenset()
 
 
@@ -232,7 +233,7 @@ def _worker_main(conn: Connection, store: ox.Store, cfg: WorkerConfig, stderr_fd
 
     faulthandler.disable()  # an abort at the memory budget is expected here; the parent reports it
     os.environ["RUST_BACKTRACE"] = "0"  # the engine's last words stay one line
-    confine(network=cfg.network, memory_mb=cfg.memory_mb)
+    confine(network=cfg.network, memory_mb=cfg.memory_mb, nice=cfg.nice)
     baseline = resident()
     recycle = (cfg.recycle_mb or 0) * 1024 * 1024
     while True:

@@ -77,7 +77,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
     worker_config = WorkerConfig(memory_mb=int(settings["WORKER_MEMORY_MB"]) or None,
                                  recycle_mb=int(settings["WORKER_RECYCLE_MB"]) or None,
-                                 policy=as_bool(settings["POLICY_CHECK"]),
+                                 policy=as_bool(settings["POLICY_CHECK"]), nice=int(settings["WORKER_NICE"]),
                                  service_allowlist=frozenset(split_list(settings["SERVICE_ALLOWLIST"])))
     if settings["STORE"]:
         executor = RemoteExecutor(dataset, workers=int(settings["QUERY_WORKERS"]),
