@@ -329,4 +329,4 @@ def test_cli_export_errors(res, built):
     from r2pkg.cli import main
 
     r = CliRunner().invoke(main, ["--home", str(res.root), "--build-dir", str(res.build_dir), "export", "nope"])
-    assert r.exit_code == 2 and "UNKNOWN_VIEW" in r.output
+    assert r.exit_code == 2 and r.stderr == f"r2pkg: error: no graph view 'nope'; available: {', '.join(VIEWS)}\n"

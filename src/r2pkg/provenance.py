@@ -12,7 +12,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from .errors import DataError
+from .errors import DataError, UnknownSource
 from .namespaces import OA, R2P, passage_iri
 
 SOURCE_SUFFIX = ".txt"
@@ -42,6 +42,21 @@ def read_source(path: Path) -> str:
         raise DataError(f"{path}: not UTF-8 ({e.reason} at byte {e.start})", file=str(path)) from e
 
 
+def source_text(sources_dir: Path, source_id: str) -> str:
+    """The text of stored source ``source_id`` (``data/sources/<id>.txt``).
+
+    Raises:
+        UnknownSource: no such source; the message lists the ones there are.
+        DataError: the file is not UTF-8.
+    """
+    path = sources_dir / f"{source_id}{SOURCE_SUFFIX}"
+    if "/" in source_id or not path.is_file():
+        have = sorted(p.stem for p in sources_dir.glob(f"*{SOURCE_SUFFIX}"))
+        raise UnknownSource(f"no source {source_id!r} in {sources_dir}; use --source with one of: "
+                            f"{', '.join(have) or 'none (add a .txt file there)'}", source=source_id)
+    return read_source(path)
+
+
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -58,6 +73,9 @@ def locate(text: str, exact: str, source_id: str, occurrence: int | None = None)
     >>> locate("a b a", "b", "s")
     Span(source_id='s', start=2, end=3, exact='b')
     """
+    if not exact.strip():
+        raise DataError("the text to find is empty; give a phrase from the source, e.g. "
+                        "r2pkg passage \"Seventeen states have participated\"")
     starts, i = [], text.find(exact)
     while i != -1:
         starts.append(i)
