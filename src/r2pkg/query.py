@@ -93,6 +93,9 @@ def run(store: ox.Store, sparql: str, *, base_iri: str | None = None,
     return Result("graph", list(raw))
 
 
+CUT_NOTE = "(… = cut to fit; --format csv gives full values)"
+
+
 def table(result: Result, width: int | None = None) -> str:
     """A plain-text table of a SELECT result (or the boolean of an ASK), for terminals.
 
@@ -113,10 +116,10 @@ def table(result: Result, width: int | None = None) -> str:
     line = "  ".join(_fit(c, w) for c, w in zip(cols, widths))
     sep = "  ".join("-" * w for w in widths)
     body = ["  ".join(_fit(v, w) for v, w in zip(r, widths)) for r in rows]
-    foot = f"({len(rows)} rows)"
+    foot = [f"({len(rows)} rows)"]
     if widths != full:
-        foot += " values cut to fit the terminal (…); --format csv or json gives them in full"
-    return "\n".join(x.rstrip() for x in [line, sep, *body, foot])
+        foot.append(CUT_NOTE)
+    return "\n".join(x.rstrip() for x in [line, sep, *body, *foot])
 
 
 def _one_line(value: str) -> str:
