@@ -391,6 +391,9 @@ def export(ctx: click.Context, view: str, fmt: str, table: str, output: Path | N
 def passage(ctx: click.Context, exact: str, source: str, occurrence: int | None) -> None:
     """Find EXACT in a stored source and print the passage node (Turtle) to paste into data/.
 
+    Quote marks (straight or curly) and whitespace runs need not match the source's; the span
+    printed is the source's own text, and stderr shows it when it differs from EXACT.
+
     Example:
 
     \b
@@ -400,7 +403,11 @@ def passage(ctx: click.Context, exact: str, source: str, occurrence: int | None)
 
     res = _res(ctx)
     text = source_text(res.sources, source)
-    click.echo(span_turtle(locate(text, exact.replace("\\n", "\n"), source, occurrence)), nl=False)
+    wanted = exact.replace("\\n", "\n")
+    span = locate(text, wanted, source, occurrence)
+    if span.exact != wanted:  # found ignoring quote styles or whitespace: say what it matched
+        _note(f"matched {span.start}-{span.end}, the source's own text: {span.exact!r}")
+    click.echo(span_turtle(span), nl=False)
 
 
 if __name__ == "__main__":  # python -m r2pkg.cli

@@ -61,36 +61,77 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+# Quote marks that count as the same when finding a passage: curly and straight, single and double.
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"'})
+
+
+def _normalise(text: str) -> tuple[str, list[int]]:
+    """``text`` with every quote mark straight and every whitespace run one space, and for each
+    character of the result the offset in ``text`` it comes from."""
+    out: list[str] = []
+    where: list[int] = []
+    in_space = False
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if not in_space:
+                out.append(" ")
+                where.append(i)
+            in_space = True
+            continue
+        in_space = False
+        out.append(ch.translate(_QUOTES))
+        where.append(i)
+    return "".join(out), where
+
+
+def _find_all(text: str, needle: str) -> list[int]:
+    starts, i = [], text.find(needle)
+    while i != -1:
+        starts.append(i)
+        i = text.find(needle, i + 1)
+    return starts
+
+
 def locate(text: str, exact: str, source_id: str, occurrence: int | None = None) -> Span:
-    """Find ``exact`` in ``text`` and return its span.
+    """Find ``exact`` in ``text`` and return the span of the source it matches.
+
+    The text is looked for as given first; if it does not occur, quote marks (straight or curly)
+    and whitespace runs (spaces, newlines) are compared loosely, and the span's ``exact`` is then the
+    source's own text, which may differ from ``exact`` in those characters.
 
     Args:
         occurrence: 1-based occurrence to pick when ``exact`` occurs more than once.
 
     Raises:
-        DataError: if ``exact`` does not occur, or occurs several times and no occurrence is given.
+        DataError: if ``exact`` is empty, does not occur, or occurs several times and no
+            occurrence is given.
 
     >>> locate("a b a", "b", "s")
     Span(source_id='s', start=2, end=3, exact='b')
+    >>> locate("he said “no”  twice", 'said "no" twice', "s")
+    Span(source_id='s', start=3, end=19, exact='said “no”  twice')
     """
     if not exact.strip():
         raise DataError("the text to find is empty; give a phrase from the source, e.g. "
                         "r2pkg passage \"Seventeen states have participated\"")
-    starts, i = [], text.find(exact)
-    while i != -1:
-        starts.append(i)
-        i = text.find(exact, i + 1)
-    if not starts:
-        raise DataError(f"passage not found in source {source_id}: {exact[:80]!r}")
+    spans = [(s, s + len(exact)) for s in _find_all(text, exact)]
+    if not spans:
+        norm, where = _normalise(text)
+        needle = _normalise(exact.strip())[0]
+        spans = [(where[s], where[s + len(needle) - 1] + 1) for s in _find_all(norm, needle)]
+    if not spans:
+        raise DataError(f"passage not found in source {source_id} (even ignoring quote styles and "
+                        f"whitespace): {exact[:80]!r}")
     if occurrence is None:
-        if len(starts) > 1:
-            raise DataError(
-                f"passage occurs {len(starts)} times in {source_id}; pass an occurrence: {exact[:80]!r}")
+        if len(spans) > 1:
+            raise DataError(f"passage occurs {len(spans)} times in {source_id}; pass --occurrence "
+                            f"1..{len(spans)} or a longer text: {exact[:80]!r}")
         occurrence = 1
-    if not 1 <= occurrence <= len(starts):
-        raise DataError(f"occurrence {occurrence} out of range 1..{len(starts)}")
-    s = starts[occurrence - 1]
-    return Span(source_id, s, s + len(exact), exact)
+    if not 1 <= occurrence <= len(spans):
+        raise DataError(f"occurrence {occurrence} out of range 1..{len(spans)}")
+    s, e = spans[occurrence - 1]
+    return Span(source_id, s, e, text[s:e])
 
 
 def _escape(s: str) -> str:
