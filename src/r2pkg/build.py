@@ -84,8 +84,12 @@ def check(res: Resources, inputs: Inputs | None = None, *, consistency: bool = T
     inputs = inputs or load_inputs(res)
     from .validate import load_shapes, validate  # pyshacl and owlrl: only when building
 
+    from .sources import prefixes_of
+
+    prefixes = prefixes_of([f.path for f in inputs.files if not f.is_tbox] + sorted(res.shapes.glob("*.ttl")))
+    files = {f.path.relative_to(res.root).as_posix(): inputs.graphs[f.name] for f in inputs.files if not f.is_tbox}
     return validate(inputs.union(tbox=False), inputs.union(tbox=True), load_shapes(res.shapes),
-                    res.sources, consistency=consistency)
+                    res.sources, consistency=consistency, prefixes=prefixes, files=files)
 
 
 def _nquads(inputs: Inputs) -> bytes:

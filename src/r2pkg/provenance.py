@@ -6,6 +6,7 @@ Offsets count Unicode code points of the UTF-8-decoded file; ``end`` is exclusiv
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from .errors import DataError, UnknownSource
 from .namespaces import OA, R2P, passage_iri
 
 SOURCE_SUFFIX = ".txt"
+PROV_DERIVED = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,61 @@ def check_passages(graph: Graph, sources_dir: Path) -> list[PassageProblem]:
         if str(p) != str(passage_iri(source_id, s, e)):
             problems.append(PassageProblem(str(p), f"IRI does not match offsets {s}-{e}"))
         if text[s:e] != exact:
-            problems.append(PassageProblem(
-                str(p), f"text at {s}-{e} is {text[s:e][:60]!r}, not the quoted {exact[:60]!r}"))
+            problems.append(PassageProblem(str(p), f"the quoted text differs from the source at {s}-{e}: "
+                                                   + first_difference(text[s:e], exact, offset=s)))
     return problems
+
+
+def first_difference(source: str, quoted: str, *, offset: int = 0, context: int = 25) -> str:
+    """Where two texts first differ, shown with ``context`` characters before the difference.
+
+    >>> first_difference("the P5 refrain", "the P3 refrain", offset=100)
+    "character 5 (offset 105): the source has 'the P5 refrain', the quote 'the P3 refrain'"
+    >>> first_difference("abc", "abcd")
+    "character 3 (offset 3): the source has 'abc' and ends, the quote goes on with 'd'"
+    """
+    k = next((i for i, (a, b) in enumerate(zip(source, quoted)) if a != b), min(len(source), len(quoted)))
+    lo = max(k - context, 0)
+    head = f"character {k} (offset {offset + k}): "
+    if k == len(source):
+        return head + f"the source has {source[lo:k]!r} and ends, the quote goes on with {quoted[k:k + context]!r}"
+    if k == len(quoted):
+        return head + f"the quote has {quoted[lo:k]!r} and ends, the source goes on with {source[k:k + context]!r}"
+    return head + (f"the source has {source[lo:k + context]!r}, the quote {quoted[lo:k + context]!r}")
+
+
+def _offsets(iri: str) -> tuple[str, int, int] | None:
+    m = re.search(r"/passage/([^/]+)/(\d+)-(\d+)$", iri)
+    return (m.group(1), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def nearest_passage(iri: str, passages: list[str]) -> str | None:
+    """The existing passage IRI closest to ``iri``: same source and nearest offsets, else the most
+    similar IRI."""
+    if not passages:
+        return None
+    want = _offsets(iri)
+    if want:
+        same = [(abs(o[1] - want[1]) + abs(o[2] - want[2]), p) for p in passages
+                if (o := _offsets(p)) and o[0] == want[0]]
+        if same:
+            return min(same)[1]
+    import difflib
+
+    close = difflib.get_close_matches(iri, passages, n=1, cutoff=0)
+    return close[0] if close else None
+
+
+def missing_passages(graph: Graph) -> list[tuple[URIRef, URIRef, str | None]]:
+    """``(fact, iri, nearest)`` for every ``prov:wasDerivedFrom`` that names a passage IRI (under
+    ``…/id/passage/``) that no ``r2p:Passage`` in ``graph`` has, with the nearest existing passage."""
+    from .namespaces import ID
+
+    have = sorted(str(p) for p in graph.subjects(RDF.type, R2P.Passage))
+    known = set(have)
+    prefix = str(ID) + "passage/"
+    out = []
+    for fact, o in sorted(graph.subject_objects(PROV_DERIVED)):
+        if isinstance(o, URIRef) and str(o).startswith(prefix) and str(o) not in known:
+            out.append((fact, o, nearest_passage(str(o), have)))
+    return out
