@@ -152,3 +152,9 @@ def test_serve_on_an_address_not_of_this_machine(res, built):
     assert r.exit_code == 2
     assert r.stderr.startswith(f"r2pkg: error: cannot listen on 192.0.2.1:{port}: ")
     assert r.stderr.endswith("; check --host\n")
+
+
+def test_no_command_prints_the_help():
+    r = CliRunner().invoke(main, [], catch_exceptions=False)
+    assert r.exit_code == 0 and r.stderr == ""
+    assert r.stdout.startswith("Usage: r2pkg [OPTIONS] COMMAND [ARGS]...") and "Example:" in r.stdout

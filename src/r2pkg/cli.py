@@ -46,6 +46,9 @@ def _errors(fn):
     return wrapper
 
 
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
+
+
 class _Group(click.Group):
     """click's usage errors in r2pkg's one-line form: ``r2pkg: error: <what>; see '<cmd> --help'``."""
 
@@ -54,6 +57,9 @@ class _Group(click.Group):
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _NO_ARGS_IS_HELP as e:  # `r2pkg` alone: its help, not an error
+            click.echo(e.ctx.get_help() if e.ctx is not None else self.get_help(click.Context(self)))
+            sys.exit(0)
         except click.UsageError as e:
             hint = f"; see '{e.ctx.command_path} --help'" if e.ctx is not None else ""
             _fail(e.format_message().rstrip(".") + hint)
