@@ -39,6 +39,7 @@ def test_every_input_file_is_a_named_graph(res, dataset):
     assert list(dataset.store.quads_for_pattern(None, None, None, ox.DefaultGraph())) == []
 
 
+@pytest.mark.slow
 def test_artefact_is_sorted_and_reproducible(res, built, tmp_path):
     lines = built.dataset_path.read_text().splitlines()
     assert lines == sorted(lines)
@@ -93,6 +94,7 @@ def test_non_utf8_file_is_rejected(scratch, built):
     _assert_last_good_build_kept(scratch, built)
 
 
+@pytest.mark.slow
 def test_non_conforming_data_fails_and_keeps_last_build(scratch, built):
     (scratch.data / "bad-state.ttl").write_text(
         "@prefix r2p: <https://w3id.org/r2pkg/ontology#> .\n"
@@ -116,6 +118,7 @@ def test_store_load_is_independent(built):
     assert len(b) == built.manifest["triples"]
 
 
+@pytest.mark.slow
 def test_duplicate_key_names_shape_and_focus_node(scratch, built):
     (scratch.data / "dup.ttl").write_text(
         "@prefix r2p: <https://w3id.org/r2pkg/ontology#> .\n"
@@ -133,6 +136,7 @@ def test_duplicate_key_names_shape_and_focus_node(scratch, built):
     _assert_last_good_build_kept(scratch, built)
 
 
+@pytest.mark.slow
 def test_focus_nodes_use_prefixes_the_data_declares(scratch, built):
     import re
 
@@ -162,6 +166,7 @@ def _first_long_quote(path: Path, min_len: int = 90) -> str:
     raise AssertionError(f"no quote of {min_len}+ characters in {path}")
 
 
+@pytest.mark.slow
 def test_a_changed_quotation_shows_where_it_differs(scratch, built):
     passages = scratch.data / "dialogue-2017" / "passages.ttl"
     quote = _first_long_quote(passages)
@@ -179,6 +184,7 @@ def test_a_changed_quotation_shows_where_it_differs(scratch, built):
     _assert_last_good_build_kept(scratch, built)
 
 
+@pytest.mark.slow
 def test_a_mistyped_passage_iri_names_it_its_file_and_the_nearest(scratch, built):
     stances = scratch.data / "dialogue-2017" / "stances.ttl"
     text = stances.read_text(encoding="utf-8")

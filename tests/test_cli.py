@@ -50,18 +50,21 @@ def test_version():
     assert r.exit_code == 0 and __version__ in r.output
 
 
+@pytest.mark.slow
 def test_validate_conforms_exit_0(cli):
     r = cli("validate", "--no-consistency")
     assert r.exit_code == 0, r.output
     assert r.output.startswith("Conforms: True (0 violations")
 
 
+@pytest.mark.slow
 def test_validate_turtle_report(cli):
     r = cli("validate", "--no-consistency", "--format", "turtle")
     assert r.exit_code == 0
     assert "sh:conforms true" in r.output
 
 
+@pytest.mark.slow
 def test_validate_nonconforming_exit_1(tmp_path, res):
     import shutil
 
@@ -89,6 +92,7 @@ def test_validate_syntax_error_exit_2(tmp_path, res):
     assert len(r.stderr.splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_build_command(cli, tmp_path, res):
     r = CliRunner().invoke(main, ["--home", str(res.root), "--build-dir", str(tmp_path), "build",
                                   "--no-consistency"])

@@ -131,6 +131,7 @@ def _manifest(home):
     return json.loads((home.parent / "b" / "current" / "manifest.json").read_text())
 
 
+@pytest.mark.slow
 def test_query_rebuilds_after_data_changed(home):
     assert _run(home, "build", "--no-consistency").exit_code == 0
     first = _manifest(home)
@@ -154,6 +155,7 @@ def test_query_rebuilds_after_data_changed(home):
     assert _manifest(home)["build_id"] == second["build_id"]
 
 
+@pytest.mark.slow
 def test_touching_a_file_does_not_rebuild(home):
     import os
     import time
@@ -168,6 +170,7 @@ def test_touching_a_file_does_not_rebuild(home):
     assert json.loads(r.stdout)["build_id"] == before["build_id"]
 
 
+@pytest.mark.slow
 def test_a_broken_edit_fails_and_keeps_the_old_build(home):
     assert _run(home, "build", "--no-consistency").exit_code == 0
     before = _manifest(home)
