@@ -90,3 +90,18 @@ def test_an_ambiguous_prefix_lists_the_candidates(client):
     assert len(candidates) > 1
     assert body["error"] == "UNKNOWN_QUERY"
     assert body["message"] == f"query name 'cq1' is ambiguous: {', '.join(candidates)}; give more of the name"
+
+
+def test_the_list_of_named_queries_in_a_browser(client):
+    resp = client.get("/api/queries", headers={"Accept": BROWSER})
+    assert resp.status_code == 200 and resp.mimetype == "text/html"
+    page = resp.get_data(as_text=True)
+    links = re.findall(r'<li><a href="http://localhost/api/queries/([^"]+)"><code>', page)
+    assert links == list(CATALOGUE)
+    assert all(html.escape(q.title) in page for q in CATALOGUE.values())
+    assert 'href="http://localhost/api/queries?format=json"' in page
+    # programs (and ?format=json) keep the JSON catalogue
+    for headers, qs in (({}, ""), ({"Accept": BROWSER}, "?format=json"), ({"Accept": "application/json"}, "")):
+        r = client.get("/api/queries" + qs, headers=headers)
+        assert r.mimetype == "application/json"
+        assert [e["name"] for e in r.get_json()["queries"]] == list(CATALOGUE)

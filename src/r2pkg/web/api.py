@@ -30,8 +30,16 @@ PASSAGE = re.compile("^" + re.escape(str(ID)) + r"passage/([^/]+)/(\d+)-(\d+)$")
 def list_queries() -> Response:
     st = state()
     base = request.host_url.rstrip("/")
-    return jsonify({"queries": [{**q.as_dict(), "url": f"{base}/api/queries/{q.name}"}
-                                for q in st.queries.values()]})
+    entries = [{**q.as_dict(), "url": f"{base}/api/queries/{q.name}"} for q in st.queries.values()]
+    if request.args.get("format") != "json" and wants_html(request.headers.get("Accept")):
+        html = render_template("api/queries.html", queries=entries, json=f"{request.base_url}?format=json",
+                               openapi=url_for("api.openapi"))
+        resp = Response(html, content_type="text/html; charset=utf-8")
+        resp.headers["Vary"] = "Accept"
+        return resp
+    resp = jsonify({"queries": entries})
+    resp.headers["Vary"] = "Accept"
+    return resp
 
 
 @bp.get("/queries/<name>")
