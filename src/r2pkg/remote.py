@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import Overloaded, QuerySyntaxError, QueryTimeout, R2pkgError
+from .errors import InvalidUrl, Overloaded, QuerySyntaxError, QueryTimeout, R2pkgError
 from .executor import Answer, Job, _shrink, decode_terms
 from .formats import BY_NAME, DEFAULTS
 from .safety import QUERY_FORMS, has_relative_iri, keywords, query_form
@@ -57,6 +57,18 @@ def _http(url: str, *, method: str = "GET", data: bytes | None = None, headers: 
         if isinstance(e.reason, (socket.timeout, TimeoutError)):
             raise QueryTimeout(f"the remote store did not answer within {timeout:g} s", timeout_s=timeout) from e
         raise RemoteStoreError(f"the remote store is unreachable: {e.reason}") from e
+
+
+def check_url(url: str, example: str) -> str:
+    """``url`` if it is an absolute http(s) URL with a host.
+
+    Raises:
+        InvalidUrl: otherwise; the message shows ``example``.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidUrl(f"{url!r} is not an http(s) URL; give the endpoint's full URL, e.g. {example}", url=url)
+    return url
 
 
 def _term(t: ox.NamedNode | ox.Literal) -> str:
@@ -107,6 +119,7 @@ def connect(url: str, timeout: float = 30.0, union: str | None = None) -> Remote
     Args:
         union: how to ask for the union default graph (see ``UNION_STRATEGIES``); None = detect.
     """
+    check_url(url, "http://127.0.0.1:7878/query")
     if union is not None and union not in UNION_STRATEGIES:
         raise RemoteStoreError(f"unknown union strategy {union!r}; use one of {', '.join(UNION_STRATEGIES)}")
     q = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
@@ -254,8 +267,10 @@ def publish(dataset_nq: Path, gsp_url: str, *, timeout: float = 120.0) -> Publis
     """PUT every named graph of a build into the Graph Store Protocol endpoint ``gsp_url``.
 
     Raises:
+        InvalidUrl: ``gsp_url`` is not an http(s) URL.
         RemoteStoreError: a PUT was refused or the endpoint is unreachable.
     """
+    check_url(gsp_url, "http://127.0.0.1:7878/store")
     ds = ox.Dataset(ox.parse(path=str(dataset_nq), format=ox.RdfFormat.N_QUADS))
     graphs: dict[str, list[ox.Triple]] = {}
     for q in ds:

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Install what the test suite needs beyond PyPI, from Debian, only when it is missing:
+#   - Debian's headless Chromium at /usr/bin/chromium (browser tests; Playwright drives it through
+#     executable_path, so never `playwright install`: browser downloads are not reachable here);
+#   - a headless Java runtime (owlready2's HermiT reasoner runs on `java`);
+#   - python3-venv (ensurepip), without which `python3 -m venv` fails on a stock Debian.
+# Idempotent: when everything is present it changes nothing and runs no apt-get at all.
+# Run as root, or with sudo available. The README's test command calls it first.
+# CHROMIUM_BIN and JAVA_BIN override where the tools are looked for (the tests use them).
+set -euo pipefail
+
+chromium_bin="${CHROMIUM_BIN:-/usr/bin/chromium}"
+java_bin="${JAVA_BIN:-$(command -v java || true)}"
+python_bin="${PYTHON_BIN:-python3}"
+
+missing=()
+if [ -x "$chromium_bin" ]; then
+    echo "install-test-deps: chromium present ($chromium_bin)"
+else
+    missing+=(chromium)
+fi
+if [ -n "$java_bin" ] && [ -x "$java_bin" ]; then
+    echo "install-test-deps: java present ($java_bin)"
+else
+    missing+=(default-jre-headless)
+fi
+if "$python_bin" -c "import ensurepip" 2>/dev/null; then
+    echo "install-test-deps: python3 venv support present"
+else
+    missing+=(python3-venv)
+fi
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null; then
+        echo "install-test-deps: need root (or sudo) to install: ${missing[*]}" >&2
+        exit 2
+    fi
+    sudo="sudo"
+fi
+echo "install-test-deps: installing ${missing[*]} (Debian packages)"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
