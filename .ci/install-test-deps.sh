@@ -4,6 +4,9 @@
 #     executable_path, so never `playwright install`: browser downloads are not reachable here);
 #   - a headless Java runtime (owlready2's HermiT reasoner runs on `java`);
 #   - python3-venv (ensurepip), without which `python3 -m venv` fails on a stock Debian.
+#   - libseccomp2, which the query sandbox loads (Debian's apt depends on it: present on any Debian).
+# With --run, only what running the endpoint needs (python3-venv, libseccomp2): the README's first
+# command calls it so.
 # Idempotent: when everything is present it changes nothing and runs no apt-get at all.
 # Run as root, or with sudo available. The README's test command calls it first.
 # CHROMIUM_BIN and JAVA_BIN override where the tools are looked for (the tests use them).
@@ -13,16 +16,28 @@ chromium_bin="${CHROMIUM_BIN:-/usr/bin/chromium}"
 java_bin="${JAVA_BIN:-$(command -v java || true)}"
 python_bin="${PYTHON_BIN:-python3}"
 
-missing=()
-if [ -x "$chromium_bin" ]; then
-    echo "install-test-deps: chromium present ($chromium_bin)"
-else
-    missing+=(chromium)
+run_only=""
+if [ "${1:-}" = "--run" ]; then
+    run_only=1
 fi
-if [ -n "$java_bin" ] && [ -x "$java_bin" ]; then
-    echo "install-test-deps: java present ($java_bin)"
+
+missing=()
+if [ -z "$run_only" ]; then
+    if [ -x "$chromium_bin" ]; then
+        echo "install-test-deps: chromium present ($chromium_bin)"
+    else
+        missing+=(chromium)
+    fi
+    if [ -n "$java_bin" ] && [ -x "$java_bin" ]; then
+        echo "install-test-deps: java present ($java_bin)"
+    else
+        missing+=(default-jre-headless)
+    fi
+fi
+if ldconfig -p 2>/dev/null | grep -q "libseccomp\.so\.2"; then
+    echo "install-test-deps: libseccomp present"
 else
-    missing+=(default-jre-headless)
+    missing+=(libseccomp2)
 fi
 if "$python_bin" -c "import ensurepip" 2>/dev/null; then
     echo "install-test-deps: python3 venv support present"

@@ -33,6 +33,7 @@ def test_readme_opens_with_the_two_commands():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     serve, tests = fenced_blocks(readme)[:2]
     assert serve.endswith(".venv/bin/r2pkg serve") and "\n" not in serve
+    assert serve.startswith("bash .ci/install-test-deps.sh --run && python3 -m venv .venv && ")
     assert tests.startswith("bash .ci/install-test-deps.sh && python3 -m venv .venv && ")
     assert tests.endswith(".venv/bin/python -m pytest -q") and "\n" not in tests
     # nothing but prose comes before them
@@ -62,12 +63,12 @@ def stubs(tmp_path):
     present.write_text("#!/bin/sh\nexit 0\n")
     present.chmod(0o755)
 
-    def run(*, chromium: bool, java: bool, venv: bool):
+    def run(*, chromium: bool, java: bool, venv: bool, args: tuple[str, ...] = ()):
         env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}",
                "CHROMIUM_BIN": str(present if chromium else tmp_path / "no-chromium"),
                "JAVA_BIN": str(present if java else tmp_path / "no-java"),
                "PYTHON_BIN": sys.executable if venv else "false"}
-        out = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
+        out = subprocess.run(["bash", str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=60)
         calls = log.read_text().splitlines() if log.exists() else []
         log.unlink(missing_ok=True)
         return out, calls
@@ -96,3 +97,12 @@ def test_only_what_is_missing_is_installed(stubs, chromium, java, venv, packages
     out, calls = stubs(chromium=chromium, java=java, venv=venv)
     assert out.returncode == 0, out.stderr
     assert _apt(calls) == ["apt-get update -q", f"apt-get install -y -q --no-install-recommends {packages}"]
+
+
+def test_the_run_mode_installs_only_what_serving_needs(stubs):
+    """The README's first command calls the script with --run: no browser, no Java."""
+    out, calls = stubs(chromium=False, java=False, venv=False, args=("--run",))
+    assert out.returncode == 0, out.stderr
+    assert _apt(calls) == ["apt-get update -q", "apt-get install -y -q --no-install-recommends python3-venv"]
+    out, calls = stubs(chromium=False, java=False, venv=True, args=("--run",))
+    assert _apt(calls) == [] and "libseccomp present" in out.stdout
