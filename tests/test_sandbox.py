@@ -198,3 +198,58 @@ def test_unknown_functions_are_evaluation_errors():
                                           "http://www.w3.org/2001/XMLSchema#dateTimeStamp"}
     filtered = execute(ox.Store(), Job("SELECT * WHERE { VALUES ?a { 1 2 } FILTER(<urn:f>(?a)) }", "json"))
     assert json.loads(filtered.body)["results"]["bindings"] == []  # a FILTER error is false
+
+
+def test_answers_awaited_on_the_event_loop_arrive_whole(store):
+    """The RSGI front end awaits a worker's answer on its pipe with a reader of uvloop, which makes
+    the descriptor non-blocking: an answer larger than the pipe's buffer must still arrive whole."""
+    import asyncio
+
+    import uvloop
+
+    ex = Executor(store, workers=1, timeout=10)
+    q = f'SELECT ?i ?l WHERE {{ VALUES ?i {{ {ROWS} }} BIND(CONCAT(STR(?i), "{BIG}") AS ?l) }}'
+
+    async def go():
+        worker = await ex.take_on_loop(None)
+        return await ex.run_on_loop(worker, Job(q, "json"))
+
+    try:
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            ans = runner.run(go())
+            again = runner.run(go())  # the worker went back to the pool in a usable state
+        assert ans.rows == 500 and len(ans.body) > 10_000_000 and again.body == ans.body
+    finally:
+        ex.close()
+
+
+def test_waiting_on_the_event_loop_is_bounded(store):
+    """With every slot taken, a request on the loop waits until its deadline (then 503 OVERLOADED,
+    reason queue-timeout); beyond max_waiting waiters, it is refused at once (queue-full)."""
+    import asyncio
+    import time
+
+    from r2pkg.errors import Overloaded
+
+    ex = Executor(store, workers=1, max_workers=1, timeout=10, max_waiting=1)
+    held = ex.take_nowait()
+    assert held is not None and ex.take_nowait() is None
+
+    async def go():
+        waiter = asyncio.ensure_future(ex.take_on_loop(time.monotonic() + 0.5))
+        await asyncio.sleep(0.05)
+        with pytest.raises(Overloaded) as full:
+            await ex.take_on_loop(time.monotonic() + 5)
+        t0 = time.monotonic()
+        with pytest.raises(Overloaded) as late:
+            await waiter
+        return full.value.details["reason"], late.value.details["reason"], time.monotonic() - t0
+
+    try:
+        full, late, waited = asyncio.run(go())
+        assert (full, late) == ("queue-full", "queue-timeout") and waited < 1.0
+        ex._release(held)
+        ex._free_slot()  # the slot comes back: a waiter now gets a worker
+        assert asyncio.run(ex.take_on_loop(time.monotonic() + 1)) is held
+    finally:
+        ex.close()

@@ -89,7 +89,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
                             max_workers=max(int(settings["QUERY_WORKERS"]), int(settings["QUERY_MAX_WORKERS"])),
                             timeout=float(settings["QUERY_TIMEOUT"]),
                             queue_timeout=float(settings["QUEUE_TIMEOUT"]),
-                            config=worker_config)
+                            config=worker_config, max_waiting=int(settings["MAX_PENDING"]))
     atexit.register(executor.close)
     st = State(res=res, dataset=dataset, executor=executor,
                cache=AnswerCache(int(settings["CACHE_MAX_BYTES"])), metrics=Metrics(), settings=settings,
