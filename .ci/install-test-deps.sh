@@ -4,7 +4,9 @@
 #     executable_path, so never `playwright install`: browser downloads are not reachable here);
 #   - a headless Java runtime (owlready2's HermiT reasoner runs on `java`);
 #   - python3-venv (ensurepip), without which `python3 -m venv` fails on a stock Debian.
-#   - libseccomp2, which the query sandbox loads (Debian's apt depends on it: present on any Debian).
+#   - libseccomp2, which the query sandbox loads (Debian's apt depends on it: present on any Debian);
+#   - libatomic1, which the node binary inside Playwright's PyPI package needs (absent from a minimal
+#     Debian: found by running this command in a fresh debootstrap of bookworm).
 # With --run, only what running the endpoint needs (python3-venv, libseccomp2): the README's first
 # command calls it so.
 # Idempotent: when everything is present it changes nothing and runs no apt-get at all.
@@ -15,6 +17,14 @@ set -euo pipefail
 chromium_bin="${CHROMIUM_BIN:-/usr/bin/chromium}"
 java_bin="${JAVA_BIN:-$(command -v java || true)}"
 python_bin="${PYTHON_BIN:-python3}"
+
+has_lib() {  # a shared library in the system's library folders (a file test: no pipe, no ldconfig)
+    local f
+    for f in /lib/*/"$1" /usr/lib/*/"$1" /lib/"$1" /usr/lib/"$1"; do
+        [ -e "$f" ] && return 0
+    done
+    return 1
+}
 
 run_only=""
 if [ "${1:-}" = "--run" ]; then
@@ -33,8 +43,13 @@ if [ -z "$run_only" ]; then
     else
         missing+=(default-jre-headless)
     fi
+    if has_lib "libatomic.so.1"; then
+        echo "install-test-deps: libatomic present"
+    else
+        missing+=(libatomic1)
+    fi
 fi
-if ldconfig -p 2>/dev/null | grep -q "libseccomp\.so\.2"; then
+if has_lib "libseccomp.so.2"; then
     echo "install-test-deps: libseccomp present"
 else
     missing+=(libseccomp2)
