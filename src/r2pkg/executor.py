@@ -449,6 +449,11 @@ class Executor:
                     if entry in self._waiters:
                         self._waiters.remove(entry)
 
+    def give_back(self, worker: _Worker) -> None:
+        """Return a worker reserved by :meth:`take_nowait` / :meth:`take_on_loop` unused."""
+        self._release(worker)
+        self._free_slot()
+
     def _free_slot(self) -> None:
         """Give a query slot back, and wake one request waiting for it on an event loop."""
         self._sem.release()

@@ -46,7 +46,8 @@ log = logging.getLogger("r2pkg.web")
 _JOIN = {"cookie": "; "}  # repeated request headers are joined as one WSGI value (RFC 9110 §5.3)
 
 
-INLINE = ("/healthz", "/static/")  # answered on the event loop: they never wait for anything
+INLINE = ("/healthz", "/static/")
+_GONE = object()  # answered on the event loop: they never wait for anything
 
 
 class Full(Exception):
@@ -125,7 +126,9 @@ class RsgiApp:
                 except WouldBlock as wb:  # nothing was done yet: a fresh environ (unread input) next
                     fresh = self.environ(scope, body)
                     fresh["r2pkg.deadline"] = environ["r2pkg.deadline"]
-                    outcome = await self._on_loop(wb, environ["r2pkg.deadline"])
+                    outcome = await self._on_loop(wb, environ["r2pkg.deadline"], proto)
+                    if outcome is _GONE:  # the client left while its query waited for a worker
+                        return
                     if outcome is None:  # a remote store, or the allowlisted pool: wait in a query thread
                         status, headers, out = await self.queries.run(self.call, fresh)
                     else:  # the second pass finds the answer ready (or its error) and replies
@@ -143,16 +146,35 @@ class RsgiApp:
             status, headers, out = reply.status, reply.headers + [("Retry-After", str(self.retry_after))], reply.body
         proto.response_bytes(status, headers, out)
 
-    async def _on_loop(self, wb: WouldBlock, deadline: float):
+    async def _on_loop(self, wb: WouldBlock, deadline: float, proto=None):
         """The answer to the query that would block, from a worker awaited on the loop (waiting for
         a free one until the request's deadline): an Answer or the domain error it raised; None when
         the executor cannot be awaited (a remote store) or the answer needs the allowlisted pool, so
-        a query thread waits instead."""
+        a query thread waits instead; ``_GONE`` when the client disconnected while its request
+        waited for a worker (it then stops waiting: abandoned requests do not pile up)."""
         executor = self.executor
         if wb.job is None or executor is None or not hasattr(executor, "take_on_loop"):
             return None
         try:
-            worker = await executor.take_on_loop(deadline)
+            worker = executor.take_nowait()
+            if worker is None:  # every worker is busy: wait, unless the client goes away first
+                waiting = asyncio.ensure_future(executor.take_on_loop(deadline))
+                gone = asyncio.ensure_future(proto.client_disconnect()) if proto is not None \
+                    and hasattr(proto, "client_disconnect") else None
+                try:
+                    done, _ = await asyncio.wait({waiting, gone} - {None}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    if gone is not None and not gone.done():
+                        gone.cancel()
+                if waiting not in done:
+                    waiting.cancel()
+                    try:
+                        worker = await waiting  # it may have got a worker just now: give it back
+                    except (asyncio.CancelledError, R2pkgError):
+                        return _GONE
+                    executor.give_back(worker)
+                    return _GONE
+                worker = waiting.result()
             return await executor.run_on_loop(worker, wb.job)
         except Deferred:
             return None
