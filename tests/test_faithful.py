@@ -3,6 +3,7 @@ what the build wrote, literal for literal."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from collections import Counter
 from urllib.parse import urlencode
@@ -87,3 +88,19 @@ def test_the_build_refuses_literals_the_store_would_change():
         _check_store_keeps_literals(ds)
     _check_store_keeps_literals(ox.Dataset([ox.Quad(ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p"),
                                                      ox.Literal("9", datatype=ox.NamedNode(XSD + "integer")))]))
+
+
+# -- ASK as CSV/TSV, the way Jena (and Fuseki) write it ----------------------------------------------
+
+@pytest.mark.parametrize("fmt,media,want_true,want_false", [
+    ("csv", "text/csv", b"_askResult\r\ntrue\r\n", b"_askResult\r\nfalse\r\n"),
+    ("tsv", "text/tab-separated-values", b"?_askResult\ntrue\n", b"?_askResult\nfalse\n"),
+])
+def test_ask_as_csv_and_tsv(uncapped, fmt, media, want_true, want_false):
+    for query, want in (('ASK { ?s <https://w3id.org/r2pkg/ontology#iso3> "NLD" }', want_true),
+                        ('ASK { ?s <https://w3id.org/r2pkg/ontology#iso3> "XXX" }', want_false)):
+        r = sparql(uncapped, query, media)
+        assert r.mimetype == media and r.data == want
+        # rdflib reads the table as a one-row SELECT holding the answer
+        res = rdflib.query.Result.parse(io.BytesIO(r.data), format=fmt)
+        assert [str(row[0]).lower() for row in res] == [want.split()[-1].decode()]

@@ -29,11 +29,23 @@ class Result:
     def serialize(self, fmt: Format | str | None = None) -> bytes:
         f = _resolve(fmt, self.kind)
         out = io.BytesIO()
+        if isinstance(self.raw, ox.QueryBoolean) and f.name in _BOOLEAN_TABLES:
+            return _BOOLEAN_TABLES[f.name][bool(self.raw)]
         if self.kind == "results":
             self.raw.serialize(out, f.results_format)
         else:
             ox.serialize(self.raw, out, f.rdf_format)
         return out.getvalue()
+
+
+# SPARQL 1.1 CSV/TSV define no ASK form; a bare ``true`` is read by Jena as a zero-row SELECT (CSV) or
+# refused (TSV), and by rdflib as an empty, false result. Jena (and Fuseki) write one column
+# ``_askResult`` (``?_askResult`` in TSV, where variables carry their ``?``) and one row; Jena reads
+# that back as the boolean, rdflib as a one-row result holding it.
+_BOOLEAN_TABLES = {
+    "csv": {True: b"_askResult\r\ntrue\r\n", False: b"_askResult\r\nfalse\r\n"},
+    "tsv": {True: b"?_askResult\ntrue\n", False: b"?_askResult\nfalse\n"},
+}
 
 
 def _resolve(fmt: Format | str | None, kind: str) -> Format:

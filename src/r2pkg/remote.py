@@ -31,6 +31,7 @@ import pyoxigraph as ox
 from .errors import Overloaded, QuerySyntaxError, QueryTimeout, R2pkgError
 from .executor import Answer, Job, decode_terms
 from .formats import BY_NAME, DEFAULTS
+from .query import Result
 from .safety import QUERY_FORMS, has_relative_iri, keywords, query_form
 
 
@@ -197,8 +198,7 @@ class RemoteExecutor:
         doc = json.loads(body)
         if "boolean" in doc:
             parsed = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
-            return Answer("results", fmt.name, fmt.media_type,
-                          parsed.serialize(format=fmt.results_format), 1, False)
+            return Answer("results", fmt.name, fmt.media_type, Result("results", parsed).serialize(fmt), 1, False)
         rows = doc["results"]["bindings"]
         truncated = cap is not None and len(rows) > cap
         if truncated:
