@@ -12,6 +12,9 @@
 # datatype initialisation dies with "RuntimeException: internal error" (XSSimpleTypeDecl.applyFacets1).
 # We copy the bundles to where the relocated classes look, in a folder put first on the classpath
 # (tests/clients/.jena-fix, written here), and build the classpath from the package's dependencies.
+# Its JSON-LD 1.1 reader (Titanium) cannot run at all: Debian 12 ships the Jakarta JSON API without an
+# implementation (no Parsson), so JenaRun.java reads JSON-LD with Jena's JSON-LD 1.0 reader
+# (jsonld-java, which needs httpclient-cache and commons-logging on the classpath too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,7 +51,7 @@ if [ ! -f "$fix/classpath" ] || [ /usr/share/java/jena-core.jar -nt "$fix/classp
     done
     for j in commons-cli commons-codec commons-compress commons-csv commons-io commons-lang3 dexx.collection gson \
              guava httpclient httpcore jackson-core jackson-databind jackson-annotations jsonld-java jakarta.json-api \
-             protobuf thrift titanium-json-ld slf4j-api slf4j-nop; do
+             protobuf thrift titanium-json-ld slf4j-api slf4j-nop httpclient-cache commons-logging; do
         [ -f "/usr/share/java/$j.jar" ] || { echo "install-client-tools: /usr/share/java/$j.jar missing" >&2; exit 2; }
         cp="$cp:/usr/share/java/$j.jar"
     done

@@ -45,6 +45,8 @@ pytestmark = [pytest.mark.clients, pytest.mark.slow,
               pytest.mark.filterwarnings("ignore:Dataset.default_context is deprecated:DeprecationWarning"),
               pytest.mark.filterwarnings("ignore:Dataset.contexts is deprecated:DeprecationWarning"),
               pytest.mark.filterwarnings("ignore:Sending Accept header:RuntimeWarning"),
+              # the server answers a SELECT asked as Turtle in JSON, a CONSTRUCT asked as JSON in Turtle
+              pytest.mark.filterwarnings("ignore:Format requested was:RuntimeWarning"),
               pytest.mark.filterwarnings("ignore:unknown response content type:RuntimeWarning")]
 
 CLIENTS = REPO / "tests" / "clients"
@@ -529,7 +531,13 @@ def test_jena_reads_the_results(jena_read, expected, form, ext):
     doc = jena_read[f"{form}.{'ask.' if form.startswith('ask') else ''}{ext}"]
     assert not isinstance(doc, Exception), doc
     if form.startswith("ask"):
-        assert doc["boolean"] is expected[form]
+        if ext == "tsv":  # Jena 4.5 reads no TSV boolean (not even its own): the one-row ?_askResult table
+            assert doc["head"]["vars"] == ["_askResult"]
+            [row] = doc["results"]["bindings"]
+            assert row["_askResult"]["value"] == str(expected[form]).lower()
+            assert row["_askResult"]["datatype"] == XSD + "boolean"
+        else:
+            assert doc["boolean"] is expected[form]
         return
     got = canon_json(doc, {})
     want = expected[form]
@@ -576,7 +584,7 @@ def rapper_graph(rapper: str, path: Path, syntax: str, base: str = "http://examp
 @pytest.mark.parametrize("kind", ["nq", "trig", "ttl"])
 def test_rapper_reads_every_dump(rapper, dumps, union, quad_count, kind):
     syntax = {"nq": "nquads", "trig": "trig", "ttl": "turtle"}[kind]
-    proc = subprocess.run([rapper, "-q", "-c", "-i", syntax, str(dumps[kind])], capture_output=True, text=True,
+    proc = subprocess.run([rapper, "-c", "-i", syntax, str(dumps[kind])], capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     count = int(re.search(r"returned (\d+) (?:triples|statements)", proc.stderr + proc.stdout).group(1))

@@ -44,12 +44,18 @@ public class JenaRun {
         } else if (mode.equals("results")) {
             for (int i = 1; i < args.length; i++) {
                 String f = args[i];
-                try (OutputStream os = new FileOutputStream(f + ".srj")) {
+                try (InputStream in = new FileInputStream(f)) {
+                    ByteArrayOutputStream os = new ByteArrayOutputStream();
                     Lang lang = f.endsWith(".csv") ? ResultSetLang.RS_CSV : f.endsWith(".tsv") ? ResultSetLang.RS_TSV
                         : f.endsWith(".srx") ? ResultSetLang.RS_XML : ResultSetLang.RS_JSON;
                     // a client knows what it asked: *.ask.* files are read as booleans
-                    if (f.contains(".ask.")) ResultSetFormatter.outputAsJSON(os, ResultSetMgr.readBoolean(f, lang));
-                    else ResultSetFormatter.outputAsJSON(os, ResultSetMgr.read(f, lang));
+                    // Jena 4.5 reads no TSV boolean, not even its own ?_askResult table (readBoolean: "Not a
+                    // boolean result"; TSVInput.booleanFromTSV hands Lang CSV to the TSV reader): TSV
+                    // answers to ASK are read as the one-row table they are.
+                    if (f.contains(".ask.") && lang != ResultSetLang.RS_TSV)
+                        ResultSetFormatter.outputAsJSON(os, ResultSetMgr.readBoolean(in, lang));
+                    else ResultSetFormatter.outputAsJSON(os, ResultSetFactory.copyResults(ResultSetMgr.read(in, lang)));
+                    Files.write(Paths.get(f + ".srj"), os.toByteArray());
                     System.out.println("ok " + f);
                 } catch (Exception e) {
                     System.out.println("error " + f + ": " + String.valueOf(e).replace('\n', ' '));
@@ -61,7 +67,10 @@ public class JenaRun {
                 try (OutputStream os = new FileOutputStream(f + ".nq")) {
                     StreamRDF sink = StreamRDFWriter.getWriterStream(os, RDFFormat.NQUADS);
                     sink.start();
-                    RDFParser.source(f).lang(RDFLanguages.filenameToLang(f.replaceAll("\\.gz$", ""))).parse(sink);
+                    Lang lang = RDFLanguages.filenameToLang(f.replaceAll("\\.gz$", ""));
+                    // Debian 12's JSON-LD 1.1 reader has no Jakarta JSON implementation: use JSON-LD 1.0
+                    if (f.endsWith(".jsonld")) lang = Lang.JSONLD10;
+                    RDFParser.source(f).forceLang(lang).parse(sink);
                     sink.finish();
                     System.out.println("ok " + f);
                 } catch (Exception e) {
