@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from .errors import QueryError, QuerySyntaxError, UnsupportedFormat
 from .formats import DEFAULTS, Format, lookup
 from .safety import has_dataset_clause
+from .syntax import explain
 
 
 @dataclass
@@ -84,7 +85,8 @@ def run(store: ox.Store, sparql: str, *, base_iri: str | None = None,
             instead of a list.
 
     Raises:
-        QuerySyntaxError: the query does not parse.
+        QuerySyntaxError: the query does not parse; the message gives the line, column and token
+            (:func:`r2pkg.syntax.explain`), also as ``line``, ``column``, ``token`` details.
     """
     kwargs: dict[str, object] = {"base_iri": base_iri}
     if default_graph is not None or named_graphs is not None:
@@ -107,7 +109,9 @@ def run(store: ox.Store, sparql: str, *, base_iri: str | None = None,
             raw = store.query(sparql, **kwargs)
             break
         except SyntaxError as e:
-            raise QuerySyntaxError(str(e)) from e
+            problem = explain(sparql, str(e))
+            raise QuerySyntaxError(problem.message, line=problem.line, column=problem.column,
+                                   token=problem.token) from e
         except RuntimeError as e:
             m = _UNKNOWN_FUNCTION.fullmatch(str(e))
             if m and len(unknown) < _MAX_UNKNOWN_FUNCTIONS and m.group(1) not in unknown:
