@@ -65,7 +65,7 @@ FORMS = {
     "describe": PROLOGUE + "DESCRIBE state:NLD",
 }
 SAMPLE = ["id/state/CHL", "id/event/iid-2017", "id/stance/iid-2017/CHL/veto-restraint",
-          "id/concept/polarity/support", "ontology"]
+          "id/concept/polarity/support", "ontology", "graph/dialogue-2017/vote", "shapes"]
 
 
 def test_query_corpus_collected():
