@@ -32,6 +32,7 @@ from .errors import Overloaded, QuerySyntaxError, QueryTimeout, R2pkgError
 from .executor import Answer, Job, decode_terms
 from .formats import BY_NAME, DEFAULTS
 from .query import Result
+from .syntax import explain
 from .safety import QUERY_FORMS, has_relative_iri, keywords, query_form
 
 
@@ -185,6 +186,15 @@ class RemoteExecutor:
         status, body, _ = _http(url, method="POST", data=text.encode("utf-8"), timeout=timeout,
                                 headers={"Content-Type": "application/sparql-query", "Accept": accept})
         if status == 400:
+            try:  # a syntax error: say where, as the embedded store does (parsed by an empty store;
+                # a query that may call out is never evaluated here)
+                if "SERVICE" not in job.sparql.upper():
+                    ox.Store().query(job.sparql)
+            except SyntaxError as e:
+                p = explain(job.sparql, str(e))
+                raise QuerySyntaxError(p.message, line=p.line, column=p.column, token=p.token) from None
+            except Exception:  # noqa: BLE001 - parsed here: the remote store refused it for its own reasons
+                pass
             raise QuerySyntaxError("the remote store refused the query: " + body.decode("utf-8", "replace")[:300])
         if status != 200:
             raise RemoteStoreError(f"the remote store answered {status}")
