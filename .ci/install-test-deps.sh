@@ -9,6 +9,8 @@
 #     Debian: found by running this command in a fresh debootstrap of bookworm).
 # With --run, only what running the endpoint needs (python3-venv, libseccomp2): the README's first
 # command calls it so.
+# Without --run it then runs .ci/install-client-tools.sh (the client matrix: Jena, rapper, Node,
+# Comunica); SKIP_CLIENT_TOOLS=1 leaves that out (the tests of this script set it).
 # Idempotent: when everything is present it changes nothing and runs no apt-get at all.
 # Run as root, or with sudo available. The README's test command calls it first.
 # CHROMIUM_BIN and JAVA_BIN override where the tools are looked for (the tests use them).
@@ -60,19 +62,25 @@ else
     missing+=(python3-venv)
 fi
 
-if [ "${#missing[@]}" -eq 0 ]; then
-    exit 0
-fi
-
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-    if ! command -v sudo >/dev/null; then
-        echo "install-test-deps: need root (or sudo) to install: ${missing[*]}" >&2
-        exit 2
+install_missing() {
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        if ! command -v sudo >/dev/null; then
+            echo "install-test-deps: need root (or sudo) to install: ${missing[*]}" >&2
+            exit 2
+        fi
+        sudo="sudo"
     fi
-    sudo="sudo"
+    echo "install-test-deps: installing ${missing[*]} (Debian packages)"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -q
+    $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+if [ "${#missing[@]}" -gt 0 ]; then
+    install_missing
 fi
-echo "install-test-deps: installing ${missing[*]} (Debian packages)"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+# the client matrix's tools (Jena, rapper, Node and Comunica): its own script, idempotent too
+if [ -z "$run_only" ] && [ -z "${SKIP_CLIENT_TOOLS:-}" ]; then
+    bash "$(dirname "$0")/install-client-tools.sh"
+fi

@@ -64,7 +64,7 @@ def stubs(tmp_path):
     present.chmod(0o755)
 
     def run(*, chromium: bool, java: bool, venv: bool, args: tuple[str, ...] = ()):
-        env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "SKIP_CLIENT_TOOLS": "1",
                "CHROMIUM_BIN": str(present if chromium else tmp_path / "no-chromium"),
                "JAVA_BIN": str(present if java else tmp_path / "no-java"),
                "PYTHON_BIN": sys.executable if venv else "false"}
@@ -106,3 +106,9 @@ def test_the_run_mode_installs_only_what_serving_needs(stubs):
     assert _apt(calls) == ["apt-get update -q", "apt-get install -y -q --no-install-recommends python3-venv"]
     out, calls = stubs(chromium=False, java=False, venv=True, args=("--run",))
     assert _apt(calls) == [] and "libseccomp present" in out.stdout
+
+
+def test_the_test_command_also_installs_the_client_matrix_tools():
+    script = SCRIPT.read_text(encoding="utf-8")
+    assert 'bash "$(dirname "$0")/install-client-tools.sh"' in script
+    assert (REPO / ".ci" / "install-client-tools.sh").exists()

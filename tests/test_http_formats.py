@@ -131,8 +131,9 @@ def test_select_json_document_shape(client, expected_iso):
 def test_ask_in_every_results_format(client, fmt, query, expected):
     for resp in (get(client, query, accept=BY_NAME[fmt].media_type), get(client, query, format=fmt)):
         assert_format(resp, fmt)
-        if fmt == "csv":  # no boolean syntax in SPARQL CSV: the endpoint writes the bare word
-            assert resp.get_data(as_text=True).strip() == str(expected).lower()
+        if fmt in ("csv", "tsv"):  # no boolean syntax in SPARQL CSV/TSV: Jena's one-column table
+            head = "_askResult" if fmt == "csv" else "?_askResult"
+            assert resp.get_data(as_text=True).split() == [head, str(expected).lower()]
         else:
             parsed = ox.parse_query_results(resp.data, format=BY_NAME[fmt].results_format)
             assert isinstance(parsed, ox.QueryBoolean) and bool(parsed) is expected
@@ -217,11 +218,10 @@ def test_negotiation(client, query, accept, expected):
     (SELECT_ISO, "image/png", {}),
     (SELECT_ISO, "text/turtle, application/rdf+xml", {}),
     (SELECT_ISO, "application/sparql-results+json;q=0", {}),
-    (CONSTRUCT_NLD, "application/sparql-results+json, text/csv", {}),
     (ASK_NLD, "application/ld+json", {}),
-    (SELECT_ISO, None, {"format": "turtle"}),
-    (SELECT_ISO, None, {"format": "bogus"}),
-    (CONSTRUCT_NLD, None, {"format": "csv"}),
+    (SELECT_ISO, "text/turtle", {"format": "turtle"}),
+    (SELECT_ISO, "image/png", {"format": "bogus"}),
+    (CONSTRUCT_NLD, "text/csv, image/png", {"format": "csv"}),
 ])
 def test_not_acceptable(client, query, accept, params):
     resp = get(client, query, accept=accept, **params)
@@ -229,6 +229,33 @@ def test_not_acceptable(client, query, accept, params):
     assert resp.mimetype == "application/json"
     body = resp.get_json()
     assert body["error"] == "NOT_ACCEPTABLE" and body["message"]
+
+
+@pytest.mark.parametrize("query,accept,params,expected", [
+    # format= names nothing usable for the query form: the Accept header decides
+    (SELECT_ISO, None, {"format": "turtle"}, "json"),
+    (SELECT_ISO, "text/csv", {"format": "bogus"}, "csv"),
+    (CONSTRUCT_NLD, None, {"format": "csv"}, "turtle"),
+    (CONSTRUCT_NLD, "application/n-triples", {"format": "json"}, "ntriples"),
+    # what SPARQLWrapper sends for JSON-LD, TSV and RDF/XML: a name, then a media-type list
+    (CONSTRUCT_NLD, None, {"format": ["json-ld", "application/ld+json,application/x-json+ld"]}, "jsonld"),
+    (SELECT_ISO, None, {"format": ["tsv", "text/tab-separated-values"]}, "tsv"),
+    (DESCRIBE_NLD, None, {"output": ["rdf+xml", "application/rdf+xml"]}, "rdfxml"),
+    (CONSTRUCT_NLD, None, {"format": "application/x-json+ld"}, "jsonld"),
+    (CONSTRUCT_NLD, None, {"format": "text/turtle; charset=utf-8"}, "turtle"),
+    (SELECT_ISO, None, {"format": "bogus, sparql-results+xml"}, "xml"),
+    # a graph query whose Accept names only result-set types (rdflib's SPARQLStore(returnFormat="json"))
+    (CONSTRUCT_NLD, "application/sparql-results+json, application/json", {}, "turtle"),
+    (DESCRIBE_NLD, "application/sparql-results+xml", {}, "turtle"),
+    (CONSTRUCT_NLD, "application/sparql-results+json, text/csv", {}, "turtle"),
+])
+def test_format_parameter_as_real_clients_send_it(client, query, accept, params, expected):
+    resp = get(client, query, accept=accept, **params)
+    assert_format(resp, expected)
+    if BY_NAME[expected].kind == "graph":
+        assert any(t.object == ox.Literal("Netherlands", language="en") for t in graph_triples(resp, expected))
+    else:
+        assert select_values(resp, expected) == ["AFG", "AGO", "ALB"]
 
 
 def test_output_parameter_is_a_format_synonym(client, expected_iso):

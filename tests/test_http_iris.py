@@ -62,6 +62,9 @@ ROUTES = [
     ("/classes/by-iri?iri={}", 404, "NOT_FOUND", True),
     ("/classes/by-iri?iri=https://w3id.org/r2pkg/ontology%23{}", 404, "NOT_FOUND", True),
     ("/sources/{}", 404, "NOT_FOUND", True),
+    ("/graph/{}", 404, "NOT_FOUND", True),
+    ("/graph/dialogue-2017/{}.ttl", 404, "NOT_FOUND", True),
+    ("/shapes.{}", 404, "NOT_FOUND", True),
     ("/dumps/{}", 404, "NOT_FOUND", True),
     ("/static/{}", 404, "NOT_FOUND", True),
     ("/{}", 404, "NOT_FOUND", True),
@@ -125,7 +128,8 @@ def test_hostile_route_table_covers_every_route_with_a_variable(app):
     covered = {
         "/id/<path:rest>", "/ontology/<path:rest>", "/ontology.<ext>", "/.well-known/void.<ext>",
         "/classes/<key>", "/sources/<source_id>", "/dumps/<name>", "/static/<path:filename>",
-        "/export/<view>.<ext>", "/charts/<name>.<ext>", "/api/queries/<name>",
+        "/export/<view>.<ext>", "/charts/<name>.<ext>", "/api/queries/<name>", "/graph/<path:rest>",
+        "/shapes.<ext>",
     }
     assert variable_rules == covered
     for rule in covered:

@@ -51,7 +51,7 @@ def test_several_query_parameters(client):
 def test_syntax_error_is_400_json_with_position(client):
     body = error(client.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p }"}),
                  400, "QUERY_SYNTAX_ERROR")
-    assert "1:" in body["message"]  # line:column of the error
+    assert body["message"].startswith("line 1, column ") and body["line"] == 1  # where the error is
 
 
 def test_empty_query_and_post_without_query(client):

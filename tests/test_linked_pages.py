@@ -215,8 +215,23 @@ def test_labels_are_escaped(evil_app):
 
 
 def test_service_description_links_void(client):
+    """The service's default dataset is the VoID dataset (sd:defaultDataset), typed sd:Dataset and
+    void:Dataset, with terms both vocabularies define (there is no void:dataset)."""
+    import rdflib
+
     r = client.get("/sparql", headers={"Accept": "text/turtle"})
-    assert "<http://localhost/.well-known/void>" in r.get_data(as_text=True)
+    g = rdflib.Graph().parse(data=r.data, format="turtle")
+    sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+    void = rdflib.Namespace("http://rdfs.org/ns/void#")
+    ep, d = rdflib.URIRef("http://localhost/sparql"), rdflib.URIRef("http://localhost/.well-known/void")
+    assert g.value(ep, sd.defaultDataset) == d
+    assert {sd.Dataset, void.Dataset} <= set(g.objects(d, rdflib.RDF.type))
+    assert g.value(d, void.sparqlEndpoint) == ep
+    void_terms = {p for p in g.predicates() if str(p).startswith(str(void))}
+    assert void_terms == {void.sparqlEndpoint, void.triples}
+    described = rdflib.Graph().parse(data=client.get("/.well-known/void", headers={"Accept": "text/turtle"}).data,
+                                     format="turtle")
+    assert (d, rdflib.RDF.type, void.Dataset) in described
 
 
 def test_jsonld_responses_use_the_context_url(client):

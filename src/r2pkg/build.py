@@ -25,7 +25,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from . import __version__
-from .errors import NoBuild, ValidationFailed
+from .errors import DataError, NoBuild, ValidationFailed
 from .linked import artefacts as linked_artefacts
 from .namespaces import BASE
 from .paths import Resources
@@ -101,6 +101,7 @@ def _nquads(inputs: Inputs) -> bytes:
             ds.add(ox.Quad(q.subject, q.predicate, q.object, g))
     if any(isinstance(t, ox.BlankNode) for q in ds for t in (q.subject, q.object)):
         ds.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    _check_store_keeps_literals(ds)
     text = ox.serialize(ds, format=ox.RdfFormat.N_QUADS).decode("utf-8")
     lines = sorted(set(line for line in text.splitlines() if line))
     return ("\n".join(lines) + "\n").encode("utf-8")
@@ -145,6 +146,35 @@ def stale_inputs(res: Resources, b: Build) -> list[str]:
         if rel in recorded and p.stat().st_mtime >= built_at and _sha256(p) != recorded[rel]:
             changed.append(rel)
     return sorted(changed)
+
+
+def _check_store_keeps_literals(ds: ox.Dataset) -> None:
+    """Refuse literals the store would answer differently from the dump.
+
+    pyoxigraph's store normalises numeric literals on storage (``"9"^^xsd:positiveInteger`` and
+    ``"09"^^xsd:integer`` come back as ``"9"^^xsd:integer``), so the endpoint's answers would differ
+    from the dump. Use the types it keeps (``xsd:integer``, ``xsd:decimal``, ...) in canonical form,
+    with bounds in the SHACL shapes.
+
+    Raises:
+        DataError: naming each literal and what the store turns it into.
+    """
+    literals = {q.object for q in ds if isinstance(q.object, ox.Literal)}
+    probe = ox.Store()
+    s, p = ox.NamedNode("urn:x-r2pkg:s"), ox.NamedNode("urn:x-r2pkg:p")
+    probe.extend(ox.Quad(s, p, lit) for lit in literals)
+    kept = {q.object for q in probe}
+    lost = sorted(literals - kept, key=str)
+    if lost:
+        # the same probe, one literal at a time, says what each becomes
+        changed = []
+        for lit in lost[:10]:
+            one = ox.Store()
+            one.add(ox.Quad(s, p, lit))
+            changed.append(f"{lit} -> {next(iter(one)).object}")
+        raise DataError(f"{len(lost)} literals would not survive the store unchanged (use xsd:integer, "
+                        "xsd:decimal, ... in canonical form; put bounds in the shapes):\n  "
+                        + "\n  ".join(changed), literals=len(lost))
 
 
 def _sha256(path: Path) -> str:

@@ -19,22 +19,22 @@ class Format:
 
 FORMATS: tuple[Format, ...] = (
     Format("json", "application/sparql-results+json", "results", "srj", ox.QueryResultsFormat.JSON,
-           aliases=("application/json",)),
+           aliases=("application/json", "sparql-results+json")),
     Format("xml", "application/sparql-results+xml", "results", "srx", ox.QueryResultsFormat.XML,
-           aliases=("application/xml", "text/xml")),
+           aliases=("application/xml", "text/xml", "sparql-results+xml")),
     Format("csv", "text/csv", "results", "csv", ox.QueryResultsFormat.CSV),
     Format("tsv", "text/tab-separated-values", "results", "tsv", ox.QueryResultsFormat.TSV),
     Format("turtle", "text/turtle", "graph", "ttl", rdf_format=ox.RdfFormat.TURTLE,
-           aliases=("application/x-turtle", "ttl")),
+           aliases=("application/x-turtle", "application/turtle", "ttl")),
     Format("ntriples", "application/n-triples", "graph", "nt", rdf_format=ox.RdfFormat.N_TRIPLES,
-           aliases=("nt", "text/plain")),
+           aliases=("nt", "n-triples", "text/plain")),
     Format("jsonld", "application/ld+json", "graph", "jsonld", rdf_format=ox.RdfFormat.JSON_LD,
-           aliases=("json-ld",)),
+           aliases=("json-ld", "application/x-json+ld")),
     Format("rdfxml", "application/rdf+xml", "graph", "rdf", rdf_format=ox.RdfFormat.RDF_XML,
-           aliases=("xml-rdf", "rdf")),
+           aliases=("xml-rdf", "rdf", "rdf+xml", "rdf/xml")),
     Format("trig", "application/trig", "graph", "trig", rdf_format=ox.RdfFormat.TRIG),
     Format("nquads", "application/n-quads", "graph", "nq", rdf_format=ox.RdfFormat.N_QUADS,
-           aliases=("nq",)),
+           aliases=("nq", "n-quads")),
 )
 BY_NAME = {f.name: f for f in FORMATS}
 DEFAULTS = {"results": BY_NAME["json"], "graph": BY_NAME["turtle"]}

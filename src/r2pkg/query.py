@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from .errors import QueryError, QuerySyntaxError, UnsupportedFormat
 from .formats import DEFAULTS, Format, for_kind, lookup
 from .safety import has_dataset_clause
+from .syntax import explain
 
 
 @dataclass
@@ -29,11 +30,23 @@ class Result:
     def serialize(self, fmt: Format | str | None = None) -> bytes:
         f = _resolve(fmt, self.kind)
         out = io.BytesIO()
+        if isinstance(self.raw, ox.QueryBoolean) and f.name in _BOOLEAN_TABLES:
+            return _BOOLEAN_TABLES[f.name][bool(self.raw)]
         if self.kind == "results":
             self.raw.serialize(out, f.results_format)
         else:
             ox.serialize(self.raw, out, f.rdf_format)
         return out.getvalue()
+
+
+# SPARQL 1.1 CSV/TSV define no ASK form; a bare ``true`` is read by Jena as a zero-row SELECT (CSV) or
+# refused (TSV), and by rdflib as an empty, false result. Jena (and Fuseki) write one column
+# ``_askResult`` (``?_askResult`` in TSV, where variables carry their ``?``) and one row; Jena reads
+# that back as the boolean, rdflib as a one-row result holding it.
+_BOOLEAN_TABLES = {
+    "csv": {True: b"_askResult\r\ntrue\r\n", False: b"_askResult\r\nfalse\r\n"},
+    "tsv": {True: b"?_askResult\ntrue\n", False: b"?_askResult\nfalse\n"},
+}
 
 
 def _resolve(fmt: Format | str | None, kind: str) -> Format:
@@ -71,7 +84,8 @@ def run(store: ox.Store, sparql: str, *, base_iri: str | None = None,
             instead of a list.
 
     Raises:
-        QuerySyntaxError: the query does not parse.
+        QuerySyntaxError: the query does not parse; the message gives the line, column and token
+            (:func:`r2pkg.syntax.explain`), also as ``line``, ``column``, ``token`` details.
     """
     kwargs: dict[str, object] = {"base_iri": base_iri}
     if default_graph is not None or named_graphs is not None:
@@ -94,7 +108,9 @@ def run(store: ox.Store, sparql: str, *, base_iri: str | None = None,
             raw = store.query(sparql, **kwargs)
             break
         except SyntaxError as e:
-            raise QuerySyntaxError(str(e)) from e
+            problem = explain(sparql, str(e))
+            raise QuerySyntaxError(problem.message, line=problem.line, column=problem.column,
+                                   token=problem.token) from e
         except RuntimeError as e:
             m = _UNKNOWN_FUNCTION.fullmatch(str(e))
             if m and len(unknown) < _MAX_UNKNOWN_FUNCTIONS and m.group(1) not in unknown:

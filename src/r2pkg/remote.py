@@ -31,6 +31,8 @@ import pyoxigraph as ox
 from .errors import InvalidUrl, Overloaded, QuerySyntaxError, QueryTimeout, R2pkgError
 from .executor import Answer, Job, _shrink, decode_terms
 from .formats import BY_NAME, DEFAULTS
+from .query import Result
+from .syntax import explain
 from .safety import QUERY_FORMS, has_relative_iri, keywords, query_form
 
 
@@ -209,6 +211,15 @@ class RemoteExecutor:
         status, body, _ = _http(url, method="POST", data=text.encode("utf-8"), timeout=timeout,
                                 headers={"Content-Type": "application/sparql-query", "Accept": accept})
         if status == 400:
+            try:  # a syntax error: say where, as the embedded store does (parsed by an empty store;
+                # a query that may call out is never evaluated here)
+                if "SERVICE" not in job.sparql.upper():
+                    ox.Store().query(job.sparql)
+            except SyntaxError as e:
+                p = explain(job.sparql, str(e))
+                raise QuerySyntaxError(p.message, line=p.line, column=p.column, token=p.token) from None
+            except Exception:  # noqa: BLE001 - parsed here: the remote store refused it for its own reasons
+                pass
             raise QuerySyntaxError("the remote store refused the query: " + body.decode("utf-8", "replace")[:300])
         if status != 200:
             raise RemoteStoreError(f"the remote store answered {status}")
@@ -226,8 +237,7 @@ class RemoteExecutor:
         doc = json.loads(body)
         if "boolean" in doc:
             parsed = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
-            return Answer("results", fmt.name, fmt.media_type,
-                          parsed.serialize(format=fmt.results_format), 1, False)
+            return Answer("results", fmt.name, fmt.media_type, Result("results", parsed).serialize(fmt), 1, False)
         rows = doc["results"]["bindings"]
         truncated = cap is not None and len(rows) > cap
         if truncated:

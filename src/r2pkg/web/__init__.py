@@ -98,7 +98,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
                policy_check=as_bool(settings["POLICY_CHECK"]))
     app.extensions["r2pkg"] = st
 
-    from . import api, cors, errors, explore, exports, linked, resources, sparql
+    from . import api, cors, errors, explore, exports, linked, minted, resources, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
@@ -107,6 +107,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(explore.bp)
     app.register_blueprint(linked.bp)  # /, /ontology, /classes, VoID, dumps, JSON-LD context
     app.register_blueprint(resources.bp)  # /id/..., /ontology/..., /sources/<id>
+    app.register_blueprint(minted.bp)  # /graph/... (the named graphs), /shapes
     errors.register(app)
     origins = frozenset(split_list(settings["CORS_ORIGINS"]))
     cors.register(app, origins)

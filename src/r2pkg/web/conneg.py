@@ -63,16 +63,37 @@ def negotiate(accept_header: str | None, candidates: list[tuple[str, object]], d
 # Generic ``format=``/``output=`` names that clients send for every query form: SPARQLWrapper sends
 # its return format, ``xml`` by default (and ``n3`` for N3), for CONSTRUCT/DESCRIBE too. For graph
 # results they mean RDF/XML and Turtle (a Turtle document is valid N3).
-_GRAPH_SYNONYMS = {"xml": "rdfxml", "n3": "turtle"}
+_GRAPH_SYNONYMS = {"xml": "rdfxml", "n3": "turtle", "text/n3": "turtle", "text/rdf+n3": "turtle",
+                   "application/n3": "turtle"}
+
+
+def explicit_format(kind: str, explicit: str) -> Format | None:
+    """The first usable format a ``format=`` value names, or None.
+
+    Real clients send comma lists of names and media types (SPARQLWrapper, for JSON-LD:
+    ``json-ld`` and ``application/ld+json,application/x-json+ld``); media-type parameters
+    (``;q=``, ``;charset=``) are ignored."""
+    for item in explicit.split(","):
+        name = item.split(";", 1)[0].strip().lower()
+        if not name:
+            continue
+        fmt = lookup(name, kind)
+        if fmt is None and kind == "graph" and name in _GRAPH_SYNONYMS:
+            fmt = lookup(_GRAPH_SYNONYMS[name], kind)
+        if fmt is not None:
+            return fmt
+    return None
 
 
 @lru_cache(maxsize=256)
 def choose_format(kind: str, accept_header: str | None, explicit: str | None = None) -> Format | None:
-    """The format for a result of ``kind``: the ``format=`` parameter wins, else the Accept header."""
+    """The format for a result of ``kind``: what the ``format=`` parameter names, if it names a usable
+    one; else the Accept header (a client's ``format=json`` for a CONSTRUCT means "whatever you have",
+    as in Fuseki)."""
     if explicit:
-        fmt = lookup(explicit, kind)
-        synonym = _GRAPH_SYNONYMS.get(explicit.strip().lower()) if kind == "graph" else None
-        return fmt if fmt is not None or synonym is None else lookup(synonym, kind)
+        fmt = explicit_format(kind, explicit)
+        if fmt is not None:
+            return fmt
     # An alias (application/json, text/xml, text/plain) counts only when the client names it: a
     # wildcard already matches the canonical type, and must neither bring back a type refused with
     # q=0 nor answer text/* with XML (application/sparql-results+xml) through the text/xml alias.
@@ -81,6 +102,17 @@ def choose_format(kind: str, accept_header: str | None, explicit: str | None = N
     cands = [(f.media_type, f) for f in formats]
     cands += [(a, f) for f in formats for a in f.aliases if a in named]
     return negotiate(accept_header, cands, DEFAULTS[kind])
+
+
+def names_only_results(accept_header: str | None) -> bool:
+    """True when Accept names result-set media types and nothing else (no wildcard, no RDF type):
+    what rdflib's SPARQLStore(returnFormat="json") sends for every query form."""
+    ranges = [rng for rng, _, _ in parse_accept(accept_header)]
+    if not ranges or not accept_header:
+        return False
+    results = {t for f in for_kind("results") for t in (f.media_type, *f.aliases)}
+    results |= {"text/javascript", "application/javascript"}  # SPARQLWrapper's JSON list
+    return all(r in results for r in ranges)
 
 
 def wants_html(accept_header: str | None) -> bool:

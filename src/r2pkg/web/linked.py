@@ -34,7 +34,7 @@ EXAMPLES = {"id/state/CHL": "Chile (a state)", "id/event/iid-2017": "the 2017 In
             "id/concept/polarity/support": "the polarity concept 'support'"}
 
 
-def _stats() -> dict:
+def void_stats() -> dict:
     """Build-time statistics, or (for a dataset without a build artefact) computed through the workers."""
     lk = linked()
     if lk.stats is None:
@@ -45,7 +45,7 @@ def _stats() -> dict:
 @bp.get("/")
 def landing() -> Response:
     st = state()
-    stats = _stats()
+    stats = void_stats()
     m = iri_map()
     examples = [(m.href(m.iri(p)), text) for p, text in EXAMPLES.items()] if linked().public_base == BASE else []
     sources = [(url_for("resources.source", source_id=s.rsplit("/", 1)[-1]), s) for s in stats.get("sources", [])]
@@ -158,7 +158,7 @@ def void_as(ext: str) -> Response:
 
 
 def _void(rep) -> Response:
-    stats = _stats()
+    stats = void_stats()
     dataset = external_for("linked.void")
     dump_urls = {external_for("linked.dump", name=n): vd.dump_media(n) for _, n, _ in _dump_links()}
     example = linked().public_base + next(iter(EXAMPLES)) if linked().public_base == BASE else None

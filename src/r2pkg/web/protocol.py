@@ -24,7 +24,7 @@ class Operation:
     query: str | None
     default_graph: tuple[str, ...] | None
     named_graphs: tuple[str, ...] | None
-    format: str | None  # the format= parameter
+    format: str | None  # the format= / output= values, the last given first, comma-separated
 
 
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
@@ -154,5 +154,7 @@ def parse(request: Request, *, max_bytes: int) -> Operation:
     # A protocol dataset (either parameter) replaces FROM / FROM NAMED and the union default graph;
     # with only named graphs given, the default graph is empty.
     given = bool(dg or ng)
+    # SPARQLWrapper repeats its choice as a name and a media-type list (format=json-ld&format=
+    # application/ld+json,application/x-json+ld): every value counts, the last given first.
     return Operation(query, dg if given else None, ng if given else None,
-                     formats[-1] if formats else None)
+                     ",".join(reversed(formats)) if formats else None)

@@ -15,7 +15,8 @@ from ..errors import UnsupportedFormat
 from ..executor import Job
 from ..formats import Format, for_kind
 from ..safety import QUERY_FORMS, query_form
-from .conneg import choose_format
+from ..formats import DEFAULTS
+from .conneg import choose_format, names_only_results
 from .state import State
 
 TEXTUAL = ("text/", "application/sparql-results+json", "application/ld+json", "application/n-triples",
@@ -36,16 +37,22 @@ def content_type(media_type: str) -> str:
 
 
 def pick_format(sparql: str, explicit: str | None, accept: str | None) -> Format:
-    """The output format of a query, from ``format=`` or the Accept header (406 if none fits)."""
+    """The output format of a query, from ``format=`` or the Accept header (406 if none fits; a
+    graph query whose Accept names only result-set types gets the default RDF format)."""
     form = query_form(sparql)
     kind = QUERY_FORMS.get(form or "", None)
     if kind is None:  # unparseable: let the engine report the syntax error in the default format
         kind = "results"
     fmt = choose_format(kind, accept, explicit)
+    if fmt is None and kind == "graph" and names_only_results(accept):
+        # a client that asks for result sets only (rdflib's SPARQLStore(returnFormat="json")) still
+        # gets a CONSTRUCT/DESCRIBE answered, in the default RDF format, as Fuseki does
+        fmt = DEFAULTS["graph"]
     if fmt is None:
         offered = ", ".join(f.media_type for f in for_kind(kind))
         if explicit:
-            raise UnsupportedFormat(f"format {explicit!r} is not available for {form or 'this'} queries; "
+            raise UnsupportedFormat(f"format {explicit!r} is not available for {form or 'this'} queries "
+                                    f"and the Accept header names nothing usable either; "
                                     f"use one of: {', '.join(f.name for f in for_kind(kind))}")
         raise UnsupportedFormat(f"none of the accepted media types can represent a {form} result; "
                                 f"offered: {offered}")

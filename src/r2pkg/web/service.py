@@ -27,6 +27,7 @@ def _lit(s: str) -> str:
 def description(endpoint: str, graphs: list[str], *, triples: int, build_id: str,
                 void: str | None = None) -> str:
     """Turtle text of the service description."""
+    dataset = void or f"{endpoint}#dataset"
     formats = " , ".join(f"<{_FORMAT_IRIS[f.name]}>" for f in FORMATS)
     named = " ,\n        ".join(f"[ a sd:NamedGraph ; sd:name <{g}> ]" for g in graphs)
     out = [
@@ -42,12 +43,13 @@ def description(endpoint: str, graphs: list[str], *, triples: int, build_id: str
         f"    dcterms:description {_lit(DESCRIPTION)}@en ;",
         f"    dcterms:identifier {_lit(build_id)} ;",
         f"    sd:resultFormat {formats} ;",
-        f"    sd:defaultDataset <{endpoint}#dataset> .",
+        f"    sd:defaultDataset <{dataset}> .",
         "",
-        f"<{endpoint}#dataset> a sd:Dataset ;",
+        # The default dataset (sd:defaultDataset, SPARQL 1.1 Service Description) is the VoID
+        # dataset (typed both), which VoID then describes at its own IRI. (VoID has no void:dataset.)
+        f"<{dataset}> a sd:Dataset" + (" , void:Dataset ;" if void else " ;"),
+        *([f"    void:sparqlEndpoint <{endpoint}> ;"] if void else []),
         f"    sd:defaultGraph [ a sd:Graph ; void:triples {triples} ]"
         + (f" ;\n    sd:namedGraph {named} ." if graphs else " ."),
     ]
-    if void:
-        out.append(f"<{endpoint}> void:dataset <{void}> .")
     return "\n".join(out) + "\n"
