@@ -92,7 +92,8 @@ def test_explore_page_loads_its_data_from_the_export(client):
 
 def _claimed_vs_named(store) -> dict[str, tuple[int, int]]:
     claims = run(store, PROLOGUE + f"""SELECT ?t ?v WHERE {{ ?c a r2p:CountClaim ; r2p:claimTarget ?t ;
-        r2p:countedPolarity <{ID}concept/polarity/support> ; r2p:claimedValue ?v }}""").raw
+        r2p:countedPolarity <{ID}concept/polarity/support> ; r2p:claimedValue ?v ;
+        <http://www.w3.org/ns/prov#wasDerivedFrom> [ a r2p:Passage ] }}""").raw  # the 2017 source's claims
     out = {}
     for row in claims:
         t = row["t"].value

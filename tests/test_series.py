@@ -61,7 +61,7 @@ def test_table_is_the_verified_copy():
 
 def test_generated_turtle_is_up_to_date():
     out, info = load_generator().generate()
-    assert sorted(out) == ["claims.ttl", "meetings.ttl", "pages.ttl"]
+    assert sorted(out) == ["claims.ttl", "lists.ttl", "meetings.ttl", "pages.ttl"]
     for name, text in out.items():
         assert (SERIES_DIR / name).read_text(encoding="utf-8") == text, (
             f"data/series/{name} is out of date: run python tools/gen_series.py")
@@ -213,3 +213,47 @@ def test_meetings_of_the_series(dataset):
     assert len(got) == len(want) == 16
     assert got["iid-2017"] == "Dialogue" and got["ga-debate-2009"] == "Debate"
     assert sum(k == "Dialogue" for k in got.values()) == 8
+
+
+def _one(dataset, query: str) -> dict:
+    sols = list(select(dataset, query))
+    assert len(sols) == 1, sols
+    return {k: sols[0][k].value for k in ("a", "b", "c", "d", "e") if sols[0][k] is not None}
+
+
+PFX = """PREFIX r2p: <https://w3id.org/r2pkg/ontology#> PREFIX schema: <https://schema.org/>
+PREFIX org: <http://www.w3.org/ns/org#> PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX document: <https://w3id.org/r2pkg/id/document/> """
+
+
+def test_resolutions_and_votes(dataset):
+    got = _one(dataset, PFX + """SELECT ?a ?b ?c WHERE { document:A-RES-63-308 a r2p:Resolution ;
+        r2p:documentSymbol ?a ; r2p:adoptionDate ?b ; r2p:adoptionMethod ?c }""")
+    assert got == {"a": "A/RES/63/308", "b": "2009-09-14", "c": ID + "concept/adoption-method/consensus"}
+    got = _one(dataset, PFX + """SELECT ?a ?b ?c ?d ?e WHERE { ?v a r2p:Vote ; r2p:adopts document:A-RES-75-277 ;
+        r2p:votesInFavour ?a ; r2p:votesAgainst ?b ; r2p:abstentions ?c ; r2p:notVoting ?d ; schema:startDate ?e }""")
+    # the UN record's numbers, as the table's dataset rows give them
+    want = {r["figure"]: r["value"] for r in rows() if r["page_kind"] == "dataset" and r["figure"].startswith("vote_")}
+    assert got == {"a": want["vote_yes"], "b": want["vote_no"], "c": want["vote_abstain"],
+                   "d": want["vote_non_voting"], "e": want["vote_date"]}
+    votes = {s["v"].value for s in select(dataset, PFX + "SELECT ?v WHERE { ?v a r2p:Vote }")}
+    assert ID + "event/ga-vote-2017-09-15" in votes and len(votes) == 2
+
+
+def test_named_lists_are_dated_memberships_and_supports(dataset):
+    q = PFX + """SELECT ?m ?state ?when ?page WHERE { ?m a org:Membership ; org:member ?state ;
+        org:organization <https://w3id.org/r2pkg/id/group/group-of-friends-r2p> ; r2p:asOf ?when ;
+        prov:wasDerivedFrom ?page . ?page a r2p:WebPage }"""
+    gof = list(select(dataset, q))
+    listed = next(r for r in rows() if r["figure"] == "gof_member_list")["value"].split(";")
+    assert 45 <= len(gof) <= len(listed)
+    assert {s["when"].value for s in gof} == {"2021-05-17"}
+    q = PFX + """SELECT (COUNT(DISTINCT ?h) AS ?n) WHERE { ?s a r2p:NamedSupport ; r2p:supporter ?h ;
+        r2p:asOf "2015-09-01"^^<http://www.w3.org/2001/XMLSchema#date> ;
+        r2p:supportTarget <https://w3id.org/r2pkg/id/initiative/act-code-of-conduct> ;
+        prov:wasDerivedFrom ?page . ?page a r2p:WebPage }"""
+    n = int(next(iter(select(dataset, q)))["n"].value)
+    assert 25 <= n <= 29
+    q = PFX + """SELECT (COUNT(*) AS ?n) WHERE { ?s a r2p:NamedSupport ; r2p:supportTarget document:A-RES-63-308 ;
+        r2p:asOf "2009-09-14"^^<http://www.w3.org/2001/XMLSchema#date> }"""
+    assert 55 <= int(next(iter(select(dataset, q)))["n"].value) <= 65

@@ -42,6 +42,7 @@ CHECKED_ON = "2026-12-01"  # series-README: every row was checked on this day ag
 ID = "https://w3id.org/r2pkg/id/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 PREFIXES = {
+    "adoptionmethod": ID + "concept/adoption-method/",
     "claim": ID + "claim/",
     "comparator": ID + "concept/comparator/",
     "countedkind": ID + "concept/counted-kind/",
@@ -56,6 +57,7 @@ PREFIXES = {
     "pagekind": ID + "concept/page-kind/",
     "polarity": ID + "concept/polarity/",
     "post": ID + "post/",
+    "org": "http://www.w3.org/ns/org#",
     "prov": "http://www.w3.org/ns/prov#",
     "publisher": ID + "publisher/",
     "r2p": "https://w3id.org/r2pkg/ontology#",
@@ -135,7 +137,7 @@ NAMES = {"challengers", "gof_reader", "gof_cochairs", "gof_member_list", "resolu
 STATED_TARGET = {"sg_report_symbol": "report", "sg_report_title": "report", "sg_report_date": "report",
                  "resolution_symbol": "resolution", "resolution_adoption_date": "resolution",
                  "draft_resolution_symbol": "resolution", "resolution_sponsor_list": "resolution",
-                 "vote_date": "vote", "meeting_record_symbol": "vote",
+                 "vote_date": "vote", "meeting_record_symbol": "meeting",
                  "gof_reader": GOF, "gof_cochairs": GOF, "gof_member_list": GOF, "gof_list_public": GOF,
                  "gof_statement_first": GOF,
                  "act_code_supporter_list": ID + "initiative/act-code-of-conduct",
@@ -352,6 +354,12 @@ class Series:
         official = [s for s in syms if s.startswith("A/RES/")]
         return ID + "document/" + symbol_slug(official[0]) if official else None
 
+    def vote_iri(self, m: str) -> str:
+        dates = _agreed(self.by_meeting[m], "vote_date")
+        if not dates:
+            raise ValueError(f"{m}: vote figures without one agreed vote_date")
+        return ID + f"event/ga-vote-{dates[0]}"
+
     def target(self, r: dict, kind: str) -> str:
         m = r["meeting_id"]
         if kind == "meeting":
@@ -363,7 +371,7 @@ class Series:
         if kind == "resolution":
             return self.resolution_iri(m) or event_iri(m)
         if kind == "vote":
-            return ID + f"event/ga-vote-{year_of(m)}-resolution"
+            return self.vote_iri(m)
         return kind
 
 
@@ -431,12 +439,7 @@ def build_meetings(s: Series) -> Graph:
                 g.add(ev, q("r2p:meetingDay"), typed(_agreed(rs, "date_start")[0], "date"))
         res = s.resolution_iri(m)
         if res:
-            official = [r for r in rs if r["figure"] == "resolution_symbol" and r["value"].startswith("A/RES/")]
-            g.add(res, RDF_TYPE, q("r2p:Document"))
-            g.add(res, q("rdfs:label"), en(f"General Assembly resolution {official[0]['value']}"))
-            g.add(res, q("r2p:documentSymbol"), Lit(official[0]["value"]))
-            for r in official:
-                g.add(res, q("prov:wasDerivedFrom"), r["source_url"])
+            build_resolution(s, g, m, res)
         rep = s.reports[m]
         g.add(ev, q("r2p:addresses"), rep["iri"])
         if rep["symbol"] in EXISTING_REPORTS:
@@ -456,6 +459,94 @@ def build_meetings(s: Series) -> Graph:
             g.add(d, q("r2p:ordinal"), typed(str(rep["ordinal"]), "positiveInteger"))
         for r in rep["rows"]:
             g.add(d, q("prov:wasDerivedFrom"), r["source_url"])
+    return g
+
+
+def build_resolution(s: Series, g: Graph, m: str, res: str) -> None:
+    """A resolution with its symbol and adoption; a recorded vote with the UN record's numbers."""
+    rs = s.by_meeting[m]
+    official = [r for r in rs if r["figure"] == "resolution_symbol" and r["value"].startswith("A/RES/")]
+    g.add(res, RDF_TYPE, q("r2p:Resolution"))
+    g.add(res, q("rdfs:label"), en(f"General Assembly resolution {official[0]['value']}"))
+    g.add(res, q("r2p:documentSymbol"), Lit(official[0]["value"]))
+    for r in official:
+        g.add(res, q("prov:wasDerivedFrom"), r["source_url"])
+    adopted = _agreed(rs, "resolution_adoption_date") or _agreed(rs, "vote_date")
+    if adopted:
+        g.add(res, q("r2p:adoptionDate"), typed(adopted[0], "date"))
+    votes = [r for r in rs if r["figure"] in ("vote_yes", "vote_no", "vote_abstain", "vote_non_voting")]
+    if not votes:
+        # no recorded vote: the pages' rows say 'adopted by consensus, no recorded vote'
+        assert any("consensus" in r["note"] for r in rs if r["figure"] in ("resolution_adoption_date", "resolution_sponsors"))
+        g.add(res, q("r2p:adoptionMethod"), ID + "concept/adoption-method/consensus")
+        for r in rs:
+            if r["figure"] == "resolution_adoption_date":
+                g.add(res, q("prov:wasDerivedFrom"), r["source_url"])
+        return
+    g.add(res, q("r2p:adoptionMethod"), ID + "concept/adoption-method/recorded-vote")
+    vote = s.vote_iri(m)
+    # The numbers of the UN record (the dataset page); other pages' figures stay their claims.
+    record = [r for r in votes if r["page_kind"] == "dataset"]
+    props = {"vote_yes": "r2p:votesInFavour", "vote_no": "r2p:votesAgainst", "vote_abstain": "r2p:abstentions",
+             "vote_non_voting": "r2p:notVoting"}
+    g.add(vote, RDF_TYPE, q("r2p:Vote"))
+    day = vote.rsplit("ga-vote-", 1)[1]
+    g.add(vote, q("rdfs:label"), en(f"General Assembly recorded vote adopting {official[0]['value']}, {day}"))
+    g.add(vote, q("schema:startDate"), typed(day, "date"))
+    g.add(vote, q("r2p:votingBody"), GA)
+    g.add(vote, q("r2p:adopts"), res)
+    for r in record:
+        g.add(vote, q(props[r["figure"]]), typed(str(int(r["value"])), "nonNegativeInteger"))
+        g.add(vote, q("prov:wasDerivedFrom"), r["source_url"])
+    g.add(vote, q("rdfs:comment"), en("Numbers as the UN voting record gives them (the dataset page); the claims of "
+                                      "other pages stand beside them in data/series/claims.ttl."))
+
+
+# Named lists that become dated memberships or supports: figure -> (kind, group or target, polarity)
+LISTS = {
+    "gof_member_list": ("membership", GOF),
+    "resolution_sponsor_list": ("stance", "resolution"),
+    "act_code_supporter_list": ("stance", ID + "initiative/act-code-of-conduct"),
+}
+LIST_COMMENT = {
+    "gof_member_list": "Named in the Group of Friends' statement of this date as one of the members on whose "
+                       "behalf it was delivered: a lower bound on who was a member then, not the Group's roster.",
+    "resolution_sponsor_list": "Named as a sponsor of the resolution on this page, whose list is cut short "
+                               "(the table: 'partial: excerpt cut after 65 names'; another page gives 67 sponsors).",
+    "act_code_supporter_list": "Named among the first supporters of the ACT Code of Conduct (September 2015) on this page.",
+}
+
+
+def build_lists(s: Series) -> Graph:
+    g = Graph()
+    for r in s.rows:
+        if r["figure"] not in LISTS:
+            continue
+        kind, tgt = LISTS[r["figure"]]
+        target = s.target(r, tgt)
+        key = target.rsplit("/", 1)[1]
+        when = r["as_of"] or _agreed(s.by_meeting[r["meeting_id"]], "resolution_adoption_date")[0]
+        for name in r["value"].split(";"):
+            agent = s.names.get(_norm(name))
+            if not agent:
+                continue  # a name that matches no single state or organisation stays in the claim only
+            who = agent.rsplit("/", 1)[1]
+            if kind == "membership":
+                node = f"{ID}membership/{key}-{when}/{who}"
+                g.add(node, RDF_TYPE, "http://www.w3.org/ns/org#Membership")
+                g.add(node, q("rdfs:label"), en(f"{name}, member of the Group of Friends of R2P as named on {when}"))
+                g.add(node, "http://www.w3.org/ns/org#member", agent)
+                g.add(node, "http://www.w3.org/ns/org#organization", target)
+                g.add(agent, "http://www.w3.org/ns/org#memberOf", target)
+            else:
+                node = f"{ID}support/{key}-{when}/{who}"
+                g.add(node, RDF_TYPE, q("r2p:NamedSupport"))
+                g.add(node, q("rdfs:label"), en(f"{name}, named as supporting {key} on {when}"))
+                g.add(node, q("r2p:supporter"), agent)
+                g.add(node, q("r2p:supportTarget"), target)
+            g.add(node, q("r2p:asOf"), date_literal(when))
+            g.add(node, q("prov:wasDerivedFrom"), r["source_url"])
+            g.add(node, q("rdfs:comment"), en(LIST_COMMENT[r["figure"]]))
     return g
 
 
@@ -588,7 +679,7 @@ def generate(table: Path = TABLE) -> tuple[dict[str, str], dict]:
     s = Series(load_rows(table), load_names())
     claims, unmatched = build_claims(s)
     graphs = {"pages.ttl": build_pages(s), "meetings.ttl": drop_stated_elsewhere(build_meetings(s)),
-              "claims.ttl": claims}
+              "claims.ttl": claims, "lists.ttl": drop_stated_elsewhere(build_lists(s))}
     out = {name: to_turtle(g, [h.format(name=f"data/series/{name}") for h in HEADER]) for name, g in graphs.items()}
     return out, {"unmatched": dict(unmatched), "rows": len(s.rows)}
 
