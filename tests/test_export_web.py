@@ -148,7 +148,7 @@ def test_charts_csv_and_svg(client, dataset):
         assert sum(1 for t in root.iter(SVG + "text") if t.get("class") == "value") == sum(len(s) for s in series.values())
         assert any("Number of" in (t or "") for t in texts)  # the value axis has a title
     page = client.get("/charts")
-    assert page.status_code == 200 and page.data.count(b"<svg") == 2 and b"<script" not in page.data
+    assert page.status_code == 200 and page.data.count(b"<svg") == 4 and b"<script" not in page.data  # 2017 + series
     assert b'href="/charts/claimed-vs-named.csv"' in page.data
 
 

@@ -257,3 +257,49 @@ def test_named_lists_are_dated_memberships_and_supports(dataset):
     q = PFX + """SELECT (COUNT(*) AS ?n) WHERE { ?s a r2p:NamedSupport ; r2p:supportTarget document:A-RES-63-308 ;
         r2p:asOf "2009-09-14"^^<http://www.w3.org/2001/XMLSchema#date> }"""
     assert 55 <= int(next(iter(select(dataset, q)))["n"].value) <= 65
+
+
+def _table_min_max(figure: str) -> dict[str, tuple[int, int]]:
+    vals: dict[str, list[int]] = defaultdict(list)
+    for r in rows():
+        if r["verified"] == "yes" and r["figure"] == figure:
+            vals[event_of(r["meeting_id"])].append(int(r["value"]))
+    return {k: (min(v), max(v)) for k, v in vals.items()}
+
+
+def test_participation_chart_matches_the_table(client):
+    """The chart's CSV and SVG bars carry the table's figures (lowest and highest stated per meeting)."""
+    import io
+    import xml.etree.ElementTree as ET
+
+    spoke, rep = _table_min_max("member_states_spoke"), _table_min_max("states_represented")
+    r = client.get("/charts/participation-by-meeting.csv")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    got = list(csv.DictReader(io.StringIO(r.get_data(as_text=True), newline="")))
+    assert len(got) == 16 and got[0]["meetingLabel"] == "2009 plenary debate"
+    for row in got:
+        m = row["meeting"]
+        assert (int(row["spoke"]), int(row["spokeMax"])) == spoke[m]
+        assert (row["represented"], row["representedMax"]) == tuple(str(x) for x in rep.get(m, ("", "")))
+    svg = ET.fromstring(client.get("/charts/participation-by-meeting.svg").data)
+    bars = {(b.get("data-category"), b.get("data-series")): int(b.get("data-value"))
+            for b in svg.iter("{http://www.w3.org/2000/svg}rect") if b.get("class") == "bar"}
+    assert {k: v for k, v in bars.items() if k[1] == "spoke"} == {(m, "spoke"): lo for m, (lo, _) in spoke.items()}
+    assert {k: v for k, v in bars.items() if k[1] == "represented"} == {(m, "represented"): lo for m, (lo, _) in rep.items()}
+    missing = [t for t in svg.iter("{http://www.w3.org/2000/svg}text") if "missing" in (t.get("class") or "")]
+    assert len(missing) == 16 - len(rep)  # no bar, and no zero, where no page gives the figure
+
+
+def test_groups_over_time_chart_matches_the_table(client):
+    import io
+
+    want: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows():
+        if r["verified"] == "yes" and r["figure"] in ("gof_members", "focal_points_network_size") and r["as_of"]:
+            want[r["as_of"]][r["figure"]].append(int(r["value"]))
+    got = list(csv.DictReader(io.StringIO(client.get("/charts/groups-over-time.csv").get_data(as_text=True), newline="")))
+    assert [g["date"] for g in got] == sorted(want)
+    for g in got:
+        w = want[g["date"]]
+        assert g["friends"] == (str(min(w["gof_members"])) if w["gof_members"] else "")
+        assert g["focalPoints"] == (str(min(w["focal_points_network_size"])) if w["focal_points_network_size"] else "")
