@@ -303,3 +303,30 @@ def test_groups_over_time_chart_matches_the_table(client):
         w = want[g["date"]]
         assert g["friends"] == (str(min(w["gof_members"])) if w["gof_members"] else "")
         assert g["focalPoints"] == (str(min(w["focal_points_network_size"])) if w["focal_points_network_size"] else "")
+
+
+def test_series_page(client):
+    r = client.get("/series")
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    html = r.get_data(as_text=True)
+    assert html.count("<tr data-meeting=") == 16 and "<script" not in html
+    assert "2020" in html and "no meeting held" in html
+    row = html.split('<tr data-meeting="iid-2014">', 1)[1].split("</tr>", 1)[0]
+    assert 'class="figure disagreement" data-figure="states_represented">81 / 83<' in row
+    assert 'href="/series/iid-2014"' in row
+
+
+def test_meeting_page_lists_every_figure_with_its_page(client):
+    html = client.get("/series/iid-2014").get_data(as_text=True)
+    want = [r for r in rows() if r["meeting_id"] == "iid-2014" and r["verified"] == "yes"]
+    assert html.count("<tr data-figure=") == len(want)
+    for r in want:
+        assert f'<a href="{r["source_url"]}" rel="nofollow noreferrer">' in html
+    assert 'id="disagreements"' in html and "/id/inconsistency/iid-2014/states-represented" in html
+    html = client.get("/series/ga-debate-2009").get_data(as_text=True)
+    assert "/id/inconsistency/ga-debate-2009/january-or-july" in html
+
+
+def test_unknown_meeting_is_404(client):
+    r = client.get("/series/iid-1999", headers={"Accept": "application/json"})
+    assert r.status_code == 404
