@@ -330,3 +330,25 @@ def test_meeting_page_lists_every_figure_with_its_page(client):
 def test_unknown_meeting_is_404(client):
     r = client.get("/series/iid-1999", headers={"Accept": "application/json"})
     assert r.status_code == 404
+
+
+def test_series_gexf_plays_on_a_timeline(client):
+    import xml.etree.ElementTree as ET
+
+    r = client.get("/export/series.gexf")
+    assert r.status_code == 200
+    root = ET.fromstring(r.data)
+    ns = {"g": root.tag.split("}")[0].strip("{")}
+    graph = root.find("g:graph", ns)
+    assert graph.get("mode") == "dynamic" and graph.get("timeformat") == "date"
+    nodes = {n.get("id"): n for n in graph.iter("{%s}node" % ns["g"])}
+    assert nodes[ID + "event/iid-2014"].get("start") == "2014-09-08"
+    assert nodes[ID + "event/ga-debate-2009"].get("start") == "2009-07-21"  # earliest day a page gives
+    meetings = [n for i, n in nodes.items() if i.startswith(ID + "event/")]
+    assert len(meetings) == 16 and all(n.get("start") for n in meetings)
+    edges = list(graph.iter("{%s}edge" % ns["g"]))
+    assert edges and all(e.get("start") for e in edges)
+    readers = {(e.get("source"), e.get("target")) for e in edges if e.get("label", "").startswith("read")}
+    assert (ID + "state/RWA", ID + "event/iid-2014") in readers
+    static = ET.fromstring(client.get("/export/support.gexf").data).find("g:graph", ns)
+    assert static.get("mode") == "static"
