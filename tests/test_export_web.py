@@ -92,7 +92,8 @@ def test_explore_page_loads_its_data_from_the_export(client):
 
 def _claimed_vs_named(store) -> dict[str, tuple[int, int]]:
     claims = run(store, PROLOGUE + f"""SELECT ?t ?v WHERE {{ ?c a r2p:CountClaim ; r2p:claimTarget ?t ;
-        r2p:countedPolarity <{ID}concept/polarity/support> ; r2p:claimedValue ?v }}""").raw
+        r2p:countedPolarity <{ID}concept/polarity/support> ; r2p:claimedValue ?v ;
+        <http://www.w3.org/ns/prov#wasDerivedFrom> [ a r2p:Passage ] }}""").raw  # the 2017 source's claims
     out = {}
     for row in claims:
         t = row["t"].value
@@ -147,7 +148,7 @@ def test_charts_csv_and_svg(client, dataset):
         assert sum(1 for t in root.iter(SVG + "text") if t.get("class") == "value") == sum(len(s) for s in series.values())
         assert any("Number of" in (t or "") for t in texts)  # the value axis has a title
     page = client.get("/charts")
-    assert page.status_code == 200 and page.data.count(b"<svg") == 2 and b"<script" not in page.data
+    assert page.status_code == 200 and page.data.count(b"<svg") == 4 and b"<script" not in page.data  # 2017 + series
     assert b'href="/charts/claimed-vs-named.csv"' in page.data
 
 

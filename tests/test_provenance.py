@@ -1,4 +1,5 @@
-"""Provenance: every passage matches its source; every fact-bearing node has a passage."""
+"""Provenance: every passage matches its source; every fact-bearing node has a passage, or a web
+page (with its URL) for the facts of the series table."""
 from __future__ import annotations
 
 import pytest
@@ -10,12 +11,13 @@ from r2pkg.query import run
 from r2pkg.sources import input_files, parse_turtle
 
 FACT_CLASSES = ["r2p:Statement", "r2p:Stance", "r2p:CountClaim", "r2p:OrdinalClaim", "r2p:TrendClaim",
-                "schema:Quotation", "r2p:Participation", "r2p:Vote", "r2p:Inconsistency"]
+                "r2p:StatedValueClaim", "schema:Quotation", "r2p:Participation", "r2p:Vote", "r2p:Inconsistency"]
 PFX = """PREFIX r2p: <https://w3id.org/r2pkg/ontology#>
 PREFIX schema: <https://schema.org/>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 """
+WEB_PAGE = "?p a r2p:WebPage ; schema:url ?url . FILTER (STR(?url) = STR(?p))"
 
 
 def test_every_passage_matches_the_source_text(res):
@@ -30,8 +32,8 @@ def test_every_passage_matches_the_source_text(res):
 @pytest.mark.parametrize("cls", FACT_CLASSES)
 def test_every_fact_has_a_passage(dataset, cls):
     q = PFX + f"""SELECT ?x WHERE {{ ?x a {cls} .
-        FILTER NOT EXISTS {{ ?x prov:wasDerivedFrom ?p . ?p a r2p:Passage ;
-            oa:hasSelector/oa:exact ?e ; oa:hasSelector/oa:start ?s }} }}"""
+        FILTER NOT EXISTS {{ ?x prov:wasDerivedFrom ?p . {{ ?p a r2p:Passage ;
+            oa:hasSelector/oa:exact ?e ; oa:hasSelector/oa:start ?s }} UNION {{ {WEB_PAGE} }} }} }}"""
     missing = [sol["x"].value for sol in run(dataset.store, q).raw]
     assert missing == []
 

@@ -45,6 +45,12 @@ def _gexf(g: nx.MultiDiGraph, table: str, date: str | None = None) -> bytes:
     h = g.copy()  # networkx's GEXF writer numbers edges unless they carry an "id": use the view's key
     for _, _, k, attrs in h.edges(keys=True, data=True):
         attrs["id"] = k
+    # A view's ISO-date "time_start" becomes the GEXF start (networkx then writes mode="dynamic",
+    # timeformat="date"), so Gephi's timeline plays the view; other views have none and stay static.
+    for attrs in [a for _, a in h.nodes(data=True)] + [a for *_, a in h.edges(keys=True, data=True)]:
+        t = attrs.get("time_start")
+        if isinstance(t, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
+            attrs["start"] = t
     buf = io.BytesIO()
     nx.write_gexf(h, buf, encoding="utf-8", prettyprint=True)
     out = buf.getvalue()
