@@ -9,8 +9,10 @@
 Semantics kept: the default graph is the union of the named graphs when a request names no dataset
 and the query has no FROM. How that is asked for depends on the store (``UNION_STRATEGIES``): Oxigraph's
 ``union-default-graph`` parameter, Jena's ``urn:x-arq:UnionGraph``, nothing for stores whose default
-graph already is the union (Virtuoso, GraphDB), or, portable but slow, every named graph listed as a
-``default-graph-uri``. The strategy is detected from the ``Server`` header. Relative IRIs resolve
+graph already is the union (GraphDB), or, portable but slow, every named graph listed as a
+``default-graph-uri`` (Virtuoso, whose default graph also holds its system graphs). The strategy is
+detected from the ``Server`` header. :class:`SparqlStore` is the portable way to talk to a store; a
+store with quirks subclasses it in a module of :mod:`r2pkg.backends`, which chooses among them. Relative IRIs resolve
 against the endpoint URL (a ``BASE`` line); named-query parameters are bound as RDF terms in a
 trailing ``VALUES`` block written from validated pyoxigraph terms, never from raw request text.
 """
