@@ -1,5 +1,6 @@
 """A canary HTTP server on loopback: it counts every connection, records every request, and answers
-any request with one SPARQL JSON row (x = ``value``), so that a SERVICE call that reached it would
+any request with one SPARQL row (x = ``value``; SPARQL XML if the request's Accept asks for XML and
+not JSON, as Virtuoso's SERVICE client does, else SPARQL JSON), so that a SERVICE call that reached it would
 complete and show its answer. Used by the tests and by ``bench/flood.py``."""
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ class Canary(http.server.ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.answer = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [
             {"x": {"type": "literal", "value": value}}]}}).encode()
+        from xml.sax.saxutils import escape
+
+        self.answer_xml = ('<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                           '<head><variable name="x"/></head><results><result><binding name="x"><literal>'
+                           + escape(value) + "</literal></binding></result></results></sparql>").encode()
         canary = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -24,11 +30,14 @@ class Canary(http.server.ThreadingHTTPServer):
                 n = int(self.headers.get("Content-Length") or 0)
                 with canary.lock:
                     canary.requests.append((self.command, self.path, self.rfile.read(min(n, 1 << 20))))
+                accept = self.headers.get("Accept") or ""
+                xml = "sparql-results+xml" in accept and "json" not in accept
+                body = canary.answer_xml if xml else canary.answer
                 self.send_response(200)
-                self.send_header("Content-Type", "application/sparql-results+json")
-                self.send_header("Content-Length", str(len(canary.answer)))
+                self.send_header("Content-Type", "application/sparql-results+" + ("xml" if xml else "json"))
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(canary.answer)
+                self.wfile.write(body)
 
             do_GET = do_POST = do_HEAD = _answer
 

@@ -11,6 +11,7 @@ import time
 import pyoxigraph as ox
 import pytest
 from canary import Canary
+from conftest import virtuoso_xfail
 
 PROLOGUE = ("PREFIX r2p: <https://w3id.org/r2pkg/ontology#>\n"
             "PREFIX state: <https://w3id.org/r2pkg/id/state/>\n")
@@ -246,6 +247,8 @@ def test_no_outbound_requests(client, canary):
     assert canary.requests == [], "the endpoint made an outbound request"
 
 
+@virtuoso_xfail("its SERVICE client reads the allowlisted endpoint's SPARQL XML answer as one row with "
+                "no bindings")
 def test_allowlisted_service_passes_the_check(canary):
     client = canary.allow_app.test_client()
     # only the exact allowlisted endpoint: another path on the same host is still refused

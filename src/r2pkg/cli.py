@@ -288,10 +288,12 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 @click.option("--store", "store_url", default=None, metavar="URL",
               help="Serve a remote SPARQL query endpoint (Oxigraph, Fuseki, GraphDB, Virtuoso) instead of "
                    "the embedded store, e.g. http://127.0.0.1:7878/query.")
+@click.option("--store-kind", type=click.Choice(["sparql", "virtuoso"]), default=None, envvar="R2PKG_STORE_KIND",
+              help="The remote store's kind (default: detected from its Server header).")
 @click.pass_context
 @_errors
 def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, query_workers: int,
-          query_timeout: float, server_name: str, store_url: str | None) -> None:
+          query_timeout: float, server_name: str, store_url: str | None, store_kind: str | None) -> None:
     """Start the SPARQL endpoint and UI on a production WSGI server (granian by default).
 
     Loads the published build, building first if there is none or if ontology/, shapes/ or data/
@@ -303,6 +305,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     \b
       r2pkg serve --port 8080
       r2pkg serve --store http://127.0.0.1:7878/query
+      r2pkg serve --store http://127.0.0.1:8890/sparql
     """
     from .ports import ensure_port_free
     from .server import base_url, exec_serve
@@ -312,7 +315,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     if store_url:
         from .remote import connect
 
-        rd = connect(store_url)  # fail early, with a clear message, if the store is unreachable
+        rd = connect(store_url, kind=store_kind)  # fail early, with a clear message, if the store is unreachable
         what = f"remote store {store_url}, {len(rd)} triples in {len(rd.named)} graphs"
     else:
         b = _current(res)  # build (once) before forking server processes
@@ -326,15 +329,24 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     click.echo(f"  health:          {base}/healthz")
     exec_serve(host, port, workers=workers, threads=threads, server=server_name,
                app_config={"HOME": str(res.root), "BUILD_DIR": str(res.build_dir), "STORE": store_url,
+                           "STORE_KIND": store_kind,
                            "QUERY_WORKERS": query_workers, "QUERY_TIMEOUT": query_timeout})
 
 
 @main.command()
 @click.option("--to", "gsp_url", required=True, metavar="URL",
               help="SPARQL 1.1 Graph Store Protocol endpoint, e.g. http://127.0.0.1:7878/store.")
+@click.option("--user", envvar="R2PKG_STORE_USER", default=None,
+              help="User name, if the endpoint asks for HTTP Digest or Basic credentials (Virtuoso's "
+                   "/sparql-graph-crud-auth does).")
+@click.option("--password", envvar="R2PKG_STORE_PASSWORD", default=None,
+              help="Password for --user (better from R2PKG_STORE_PASSWORD than on the command line).")
+@click.option("--store-kind", type=click.Choice(["sparql", "virtuoso"]), default=None, envvar="R2PKG_STORE_KIND",
+              help="The store's kind (default: virtuoso for a /sparql-graph-crud URL, else sparql).")
 @click.pass_context
 @_errors
-def publish(ctx: click.Context, gsp_url: str) -> None:
+def publish(ctx: click.Context, gsp_url: str, user: str | None, password: str | None,
+            store_kind: str | None) -> None:
     """Load the built dataset, graph by graph (HTTP PUT, which replaces each graph), into a triple
     store's Graph Store Protocol endpoint. Running it twice leaves the same store.
 
@@ -342,12 +354,13 @@ def publish(ctx: click.Context, gsp_url: str) -> None:
 
     \b
       r2pkg publish --to http://127.0.0.1:7878/store
+      r2pkg publish --to http://127.0.0.1:8890/sparql-graph-crud-auth --user dba  (password: R2PKG_STORE_PASSWORD)
     """
     from .remote import check_url, publish as do_publish
 
     check_url(gsp_url, "http://127.0.0.1:7878/store")
     b = _current(_res(ctx))
-    report = do_publish(b.dataset_path, gsp_url)
+    report = do_publish(b.dataset_path, gsp_url, kind=store_kind, user=user, password=password)
     click.echo(f"published build {b.build_id}: {report.triples} triples in {len(report.graphs)} graphs to {gsp_url}")
 
 

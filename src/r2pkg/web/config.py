@@ -6,6 +6,7 @@ DEFAULTS: dict[str, object] = {
     "HOME": None,              # resource root (ontology/, shapes/, data/, queries/); None = packaged/checkout
     "BUILD_DIR": None,         # build artefacts; None = per-checkout cache folder
     "STORE": None,             # URL of a remote SPARQL query endpoint to serve instead of the embedded store
+    "STORE_KIND": None,        # the remote store's backend (r2pkg.backends: sparql, virtuoso); None = detect
     "STORE_UNION": None,       # how the remote store is asked for the union default graph; None = detect
     "DATASET": None,           # an already loaded r2pkg.store.LoadedDataset (tests inject one)
     "QUERY_TIMEOUT": 5.0,      # seconds of wall-clock time per query before the worker is killed
