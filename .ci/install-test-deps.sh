@@ -10,7 +10,8 @@
 # With --run, only what running the endpoint needs (python3-venv, libseccomp2): the README's first
 # command calls it so.
 # Without --run it then runs .ci/install-client-tools.sh (the client matrix: Jena, rapper, Node,
-# Comunica); SKIP_CLIENT_TOOLS=1 leaves that out (the tests of this script set it).
+# Comunica) and .ci/install-virtuoso.sh (Debian's Virtuoso, for the remote-store tests);
+# SKIP_CLIENT_TOOLS=1 leaves those out (the tests of this script set it).
 # Idempotent: when everything is present it changes nothing and runs no apt-get at all.
 # Run as root, or with sudo available. The README's test command calls it first.
 # CHROMIUM_BIN and JAVA_BIN override where the tools are looked for (the tests use them).
@@ -83,4 +84,5 @@ fi
 # the client matrix's tools (Jena, rapper, Node and Comunica): its own script, idempotent too
 if [ -z "$run_only" ] && [ -z "${SKIP_CLIENT_TOOLS:-}" ]; then
     bash "$(dirname "$0")/install-client-tools.sh"
+    bash "$(dirname "$0")/install-virtuoso.sh"  # Virtuoso 7.2 as a remote store (tests/test_virtuoso.py)
 fi
