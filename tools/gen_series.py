@@ -456,7 +456,7 @@ def build_meetings(s: Series) -> Graph:
         else:
             g.add(d, q("rdfs:comment"), en("No UN symbol for this report in the verified rows of " + TABLE_REL + "."))
         if rep["ordinal"]:
-            g.add(d, q("r2p:ordinal"), typed(str(rep["ordinal"]), "positiveInteger"))
+            g.add(d, q("r2p:ordinal"), typed(str(rep["ordinal"]), "integer"))
         for r in rep["rows"]:
             g.add(d, q("prov:wasDerivedFrom"), r["source_url"])
     return g
@@ -496,7 +496,7 @@ def build_resolution(s: Series, g: Graph, m: str, res: str) -> None:
     g.add(vote, q("r2p:votingBody"), GA)
     g.add(vote, q("r2p:adopts"), res)
     for r in record:
-        g.add(vote, q(props[r["figure"]]), typed(str(int(r["value"])), "nonNegativeInteger"))
+        g.add(vote, q(props[r["figure"]]), typed(str(int(r["value"])), "integer"))
         g.add(vote, q("prov:wasDerivedFrom"), r["source_url"])
     g.add(vote, q("rdfs:comment"), en("Numbers as the UN voting record gives them (the dataset page); the claims of "
                                       "other pages stand beside them in data/series/claims.ttl."))
@@ -567,7 +567,7 @@ def build_claims(s: Series) -> tuple[Graph, dict[str, list[str]]]:
         if fig in COUNTS:
             kind, rel, tgt, pol = COUNTS[fig]
             g.add(c, RDF_TYPE, q("r2p:CountClaim"))
-            g.add(c, q("r2p:claimedValue"), typed(str(int(val)), "nonNegativeInteger"))
+            g.add(c, q("r2p:claimedValue"), typed(str(int(val)), "integer"))
             comp = "at-least" if fig.endswith("_min") else "approximately" if fig.endswith("_approx") else "exactly"
             g.add(c, q("r2p:comparator"), q("comparator:" + comp))
             g.add(c, q("r2p:countedKind"), q("countedkind:" + kind))
@@ -581,7 +581,7 @@ def build_claims(s: Series) -> tuple[Graph, dict[str, list[str]]]:
             n = ordinal_value(val)
             if n is None:
                 raise ValueError(f"no ordinal in {val!r} ({fig}, {m})")
-            g.add(c, q("r2p:claimedValue"), typed(str(n), "nonNegativeInteger"))
+            g.add(c, q("r2p:claimedValue"), typed(str(n), "integer"))
             g.add(c, q("r2p:statedValue"), Lit(val))
             g.add(c, q("r2p:claimTarget"), s.target(r, ORDINALS[fig]))
             label = f"{fig.replace('_', ' ')}: {val}"
