@@ -181,3 +181,19 @@ def test_a_broken_edit_fails_and_keeps_the_old_build(home):
     assert lines[0] == f"r2pkg: data/dialogue-2017/broken.ttl changed since build {before['build_id']}; rebuilding"
     assert lines[1].startswith("r2pkg: error: ") and "broken.ttl:1:" in lines[1]
     assert _manifest(home)["build_id"] == before["build_id"]
+
+
+def test_a_build_published_from_a_dataset_file_is_never_stale(res, tmp_path):
+    """The benchmark publishes synthetic N-Quads as a build (no sources recorded): serving or
+    querying it must not rebuild from the checkout's data over it."""
+    from r2pkg.build import publish_nquads, stale_inputs
+    from r2pkg.paths import Resources
+
+    nq = b'<https://example.org/s> <https://example.org/p> "bench" <https://example.org/g> .\n'
+    b = publish_nquads(nq, tmp_path / "b", {"source": "bench k1.nq"}, linked_data=False)
+    assert stale_inputs(Resources(root=res.root, build_dir=tmp_path / "b"), b) == []
+    rq = tmp_path / "q.rq"
+    rq.write_text("SELECT ?o WHERE { GRAPH ?g { ?s <https://example.org/p> ?o } }", encoding="utf-8")
+    out = CliRunner().invoke(main, ["--build-dir", str(tmp_path / "b"), "query", "--format", "csv", str(rq)])
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines() == ["o", "bench"]
