@@ -2,10 +2,14 @@
 
     python bench/run.py --k 1            # a full k=1 run (a few minutes)
     python bench/run.py --k 1 10 100     # growth from k=1 to k=100
+    python bench/run.py --k 100 --peers virtuoso   # also Virtuoso, and r2pkg serve --store over it
 
 Needs: r2pkg installed (this checkout), the PyPI packages `oxigraph` (its CLI) and `rdflib-endpoint`
 + `uvicorn` in the environment given by --peers-python (default: this Python), and Debian's `wrk`
 (load generator). Everything runs on loopback. Results: bench/results/<k>.md and .json.
+`--peers virtuoso` also starts Debian's Virtuoso (`virtuoso-t`, `.ci/install-virtuoso.sh`) on a private
+database, loads the data with `r2pkg publish`, and measures it directly and r2pkg over it
+(`serve --store`, uncached and cached).
 
 Per query and server: rows returned (checked equal across servers), latency median and p95 over
 sequential keep-alive requests, throughput with 4 and 16 concurrent connections (wrk, uncached
@@ -111,6 +115,31 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
+class VirtuosoPeer(Server):
+    """Virtuoso (tests/virtuoso_server.py) started on a private database, loaded with `r2pkg publish`."""
+
+    def __init__(self, work: Path, nq: Path) -> None:
+        sys.path.insert(0, str(REPO / "tests"))
+        from virtuoso_server import PASSWORD, USER, start_virtuoso
+
+        from r2pkg.remote import publish
+
+        t0 = time.perf_counter()
+        self.server = start_virtuoso(work / "virtuoso", buffers=170000)  # about 1.3 GB of pages
+        self.ttfa = time.perf_counter() - t0
+        try:
+            publish(nq, self.server.gsp, kind="virtuoso", user=USER, password=PASSWORD, timeout=600)
+        except BaseException:
+            self.server.stop()
+            raise
+        self.name, self.path, self.proc = "virtuoso", "/sparql", self.server.proc
+        self.port = int(self.server.base.rsplit(":", 1)[1])
+        self.setup_s = time.perf_counter() - t0
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
 def count_rows(body: bytes, construct: bool) -> int:
     if construct:
         return sum(1 for line in body.decode().splitlines() if line.strip() and not line.startswith("#"))
@@ -184,11 +213,13 @@ def run_k(k: int, args) -> dict:
     prepare_r2pkg(nq, work / "r2b")
     r2_prepare = time.perf_counter() - t0
 
-    def r2pkg_server(name: str, cache: bool, server: str = "granian", python: str = sys.executable) -> Server:
+    def r2pkg_server(name: str, cache: bool, server: str = "granian", python: str = sys.executable,
+                     store: str | None = None, setup_s: float | None = None) -> Server:
         return Server(name, [python, "-m", "r2pkg.cli", "--build-dir", str(work / "r2b"), "serve",
                              "--port", str(port := free_port()), "--workers", str(args.workers),
-                             "--timeout", "60", "--server", server], port, "/sparql",
-                      env={"R2PKG_CACHE_MAX_BYTES": str(64 * 2**20 if cache else 0)}, setup_s=r2_prepare)
+                             "--timeout", "60", "--server", server, *(["--store", store] if store else [])],
+                      port, "/sparql", env={"R2PKG_CACHE_MAX_BYTES": str(64 * 2**20 if cache else 0)},
+                      setup_s=r2_prepare if setup_s is None else setup_s)
 
     servers: dict[str, Server] = {}
     try:
@@ -211,7 +242,13 @@ def _measure(k, args, work, quads, servers, r2pkg_server, oxi, oxi_load, peers_p
     servers["oxigraph"] = Server("oxigraph", [oxi, "serve-read-only", "--location", str(work / "oxi"), "--bind",
                                               f"127.0.0.1:{port}", "--union-default-graph"],
                                  port, "/query", setup_s=oxi_load)
-    if k <= args.rdflib_max_k:
+    if "virtuoso" in args.peers:
+        v = servers["virtuoso"] = VirtuosoPeer(work, nq)
+        servers["r2pkg[virtuoso]"] = r2pkg_server("r2pkg[virtuoso]", cache=False, store=v.server.sparql,
+                                                  setup_s=v.setup_s)
+        servers["r2pkg[virtuoso]-cached"] = r2pkg_server("r2pkg[virtuoso]-cached", cache=True,
+                                                         store=v.server.sparql, setup_s=v.setup_s)
+    if k <= args.rdflib_max_k and "rdflib-endpoint" in args.peers:
         port = free_port()
         servers["rdflib-endpoint"] = Server("rdflib-endpoint", [peers_py, str(HERE / "rdflib_endpoint_app.py"),
                                                                 str(nq), str(port)], port, "/")
@@ -246,7 +283,8 @@ def _measure(k, args, work, quads, servers, r2pkg_server, oxi, oxi_load, peers_p
         for c in (4, 16):
             result["servers"][name][f"geomean_rps_c{c}"] = geomean(
                 [v[name].get(f"rps_c{c}", 0) for q, v in result["queries"].items() if name in v])
-    result["default_serve"] = default_serve_memory(work, k, args)
+    if not args.no_default_serve:
+        result["default_serve"] = default_serve_memory(work, k, args)
     return result
 
 
@@ -281,6 +319,14 @@ def markdown(res: dict, machine: str) -> str:
         r16 = s["geomean_rps_c16"] / ox["geomean_rps_c16"] if ox["geomean_rps_c16"] else 0
         lines.append(f"| {n} | {s['time_to_first_answer_s']} | {s['prepare_s']} | {s['rss_after_mb']} | "
                      f"{s['pss_after_mb']} | {s['geomean_rps_c4']} | {r4:.2f}x | {s['geomean_rps_c16']} | {r16:.2f}x |")
+    vi = res["servers"].get("virtuoso")
+    if vi:
+        lines += ["", "Over Virtuoso (`serve --store`), geomean req/s as a ratio of Virtuoso direct in the same run:"]
+        for n in ("r2pkg[virtuoso]", "r2pkg[virtuoso]-cached"):
+            s = res["servers"][n]
+            r4 = s["geomean_rps_c4"] / vi["geomean_rps_c4"] if vi["geomean_rps_c4"] else 0
+            r16 = s["geomean_rps_c16"] / vi["geomean_rps_c16"] if vi["geomean_rps_c16"] else 0
+            lines.append(f"- {n}: {r4:.2f}x at c=4, {r16:.2f}x at c=16")
     d = res.get("default_serve")
     if d:
         lines += ["", f"Default `r2pkg serve` (1 server process, answer cache on), summed over its process tree: "
@@ -321,6 +367,10 @@ def main() -> None:
     ap.add_argument("--all-throughput", action="store_true", help="throughput for the competency queries too")
     ap.add_argument("--cq-max-k", type=int, default=10,
                     help="measure the competency queries only up to this k (some take seconds at k=100)")
+    ap.add_argument("--peers", nargs="+", default=["rdflib-endpoint"], choices=["rdflib-endpoint", "virtuoso"],
+                    help="peers beside Oxigraph server: rdflib-endpoint (up to --rdflib-max-k) and/or virtuoso "
+                         "(Debian's virtuoso-t, also measured behind r2pkg serve --store)")
+    ap.add_argument("--no-default-serve", action="store_true", help="skip the memory run of the default serve")
     ap.add_argument("--out", type=Path, default=HERE / "results")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)

@@ -65,7 +65,7 @@ tn_max_memory = {tn_max_memory}
 
 [SPARQL]
 ResultSetMaxRows = 1000000
-MaxQueryCostEstimationTime = 400
+MaxQueryCostEstimationTime = 0
 MaxQueryExecutionTime = 120
 """
 
@@ -118,14 +118,14 @@ class Virtuoso:
 
 
 def start_virtuoso(folder: Path, *, buffers: int = 20000, wait_s: float = 60.0,
-                   allow_service: bool = False, tn_max_mb: int = 300, nice: int = 0) -> Virtuoso:
+                   allow_service: bool = False, tn_max_mb: int = 600, nice: int = 0) -> Virtuoso:
     """A new `virtuoso-t` (foreground, its own database in ``folder``) on free loopback ports.
 
     Returns once /sparql answers. Raises RuntimeError if `virtuoso-t` is missing or does not start.
     ``buffers`` is NumberOfBuffers (8 KiB pages held in memory); ``allow_service`` grants SERVICE
     to the anonymous SPARQL account (:data:`ALLOW_SERVICE`). ``tn_max_mb`` caps the memory of one
     transitive (property path) evaluation: Virtuoso's ``timeout`` does not interrupt one, and at
-    the default 1 GB a runaway path runs some 16 s after r2pkg answered 503. ``nice`` lowers its
+    the default 1 GB a runaway path here runs some 5 s, long after r2pkg answered 503. ``nice`` lowers its
     CPU priority (the tests: on 2 shared cores, the runaway queries they send would otherwise
     starve r2pkg's own processes, whose timing they check).
     """

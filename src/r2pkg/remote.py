@@ -78,6 +78,28 @@ def _http_full(url: str, *, method: str = "GET", data: bytes | None = None, head
         raise RemoteStoreError(f"the remote store is unreachable: {e.reason}") from e
 
 
+def _credentials(url: str, method: str, auth: tuple[str, str], timeout: float) -> dict[str, str]:
+    """An ``Authorization`` header for ``method`` on ``url``, from the challenge a bodiless GET gets.
+
+    A store that answers a large PUT's 401 and closes the connection before reading the body (as
+    Virtuoso does) breaks the usual ask-then-retry, so the credentials go with the first PUT.
+    """
+    import base64
+
+    status, _, head = _http_full(url, method="GET", timeout=timeout)
+    chal = head.get("WWW-Authenticate", "") if status == 401 else ""
+    if chal[:6].lower() == "digest":
+        mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        mgr.add_password(None, url, *auth)
+        fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(chal[7:]))
+        value = urllib.request.HTTPDigestAuthHandler(mgr).get_authorization(
+            urllib.request.Request(url, method=method), fields)
+        return {"Authorization": "Digest " + value} if value else {}
+    if chal[:5].lower() == "basic":
+        return {"Authorization": "Basic " + base64.b64encode(":".join(auth).encode()).decode("ascii")}
+    return {}
+
+
 def check_url(url: str, example: str) -> str:
     """``url`` if it is an absolute http(s) URL with a host.
 
@@ -94,7 +116,7 @@ def _term(t: ox.NamedNode | ox.Literal) -> str:
     return str(t)  # pyoxigraph's N-Triples form: escaped, so it is a term and nothing else
 
 
-UNION_STRATEGIES = ("oxigraph", "jena", "native", "explicit")
+UNION_STRATEGIES = ("oxigraph", "jena", "native", "explicit", "exclude")
 
 
 def _strategy(server_header: str) -> str:
@@ -119,6 +141,7 @@ class RemoteDataset:
     build: object | None = None  # the local build published there, if known (dumps, ontology docs)
     union: str = "explicit"  # one of UNION_STRATEGIES
     counts: dict[str, int] | None = None  # triples per named graph
+    excluded: list[str] | None = None  # graphs the store listed that are not the dataset (its own)
     store: "SparqlStore | None" = None  # how to talk to it (None = the portable SparqlStore)
 
     def graphs(self) -> list[str]:
@@ -177,6 +200,16 @@ class SparqlStore:
         as the trailing VALUES clause of SPARQL 1.1."""
         return text + "\n" + values
 
+    def exclude(self, text: str, graphs: list[str]) -> str:
+        """``text`` asking for the store's default graph without ``graphs`` (the ``exclude`` union
+        strategy: for a store whose default graph is the union of all its graphs, its own included).
+
+        Raises:
+            RemoteStoreError: the store has no way to say so (the portable one has none).
+        """
+        raise RemoteStoreError("this store cannot exclude graphs from its default graph; "
+                               "use R2PKG_STORE_UNION=explicit")
+
     def prepare(self, text: str, form: str | None) -> str:
         """The query text to send, for a query of ``form`` (SELECT, DESCRIBE, ...): unchanged here."""
         return text
@@ -196,13 +229,15 @@ class SparqlStore:
         status, body, server = self.send(url, q, [], "application/sparql-results+json", timeout)
         if status != 200:
             raise RemoteStoreError(f"the remote store answered {status} to a graph listing")
-        rows = [r for r in json.loads(body)["results"]["bindings"] if self.keep_graph(r["g"]["value"])]
+        listed = json.loads(body)["results"]["bindings"]
+        rows = [r for r in listed if self.keep_graph(r["g"]["value"])]
         named = [r["g"]["value"] for r in rows]
         triples = sum(int(r["n"]["value"]) for r in rows)
         ident = hashlib.sha256(json.dumps([url, [(r["g"]["value"], r["n"]["value"]) for r in rows]]).encode())
         return RemoteDataset(url, named, triples, "remote-" + ident.hexdigest()[:12],
                              union=union or self.union(server),
-                             counts={r["g"]["value"]: int(r["n"]["value"]) for r in rows}, store=self)
+                             counts={r["g"]["value"]: int(r["n"]["value"]) for r in rows}, store=self,
+                             excluded=[r["g"]["value"] for r in listed if not self.keep_graph(r["g"]["value"])])
 
     def publish(self, dataset_nq: Path, gsp_url: str, *, timeout: float = 120.0,
                 auth: tuple[str, str] | None = None) -> "PublishReport":
@@ -277,6 +312,8 @@ class RemoteExecutor:
             elif union == "explicit":
                 params += [("default-graph-uri", g) for g in self.dataset.named]
                 params += [("named-graph-uri", g) for g in self.dataset.named]
+            elif union == "exclude":
+                text = self._store.exclude(text, self.dataset.excluded or [])
         accept = "application/sparql-results+json" if kind == "results" else "application/n-triples"
         status, body, _ = self._store.send(self.dataset.url, self._store.prepare(text, form), params, accept, timeout)
         if status == 400:
@@ -386,7 +423,8 @@ def _publish_gsp(dataset_nq: Path, gsp_url: str, *, timeout: float = 120.0,
         body = ox.serialize(graphs[g], format=ox.RdfFormat.N_TRIPLES)
         url = gsp_url + ("&" if "?" in gsp_url else "?") + urllib.parse.urlencode({"graph": g})
         status, resp, _ = _http(url, method="PUT", data=body, timeout=timeout, auth=auth,
-                                headers={"Content-Type": "application/n-triples"})
+                                headers={"Content-Type": "application/n-triples",
+                                         **(_credentials(url, "PUT", auth, timeout) if auth else {})})
         if status == 401:
             raise RemoteStoreError(f"PUT {g} answered 401: the store wants credentials"
                                    + (" other than those given" if auth else " (--user/--password)"))
