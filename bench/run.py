@@ -184,8 +184,8 @@ def run_k(k: int, args) -> dict:
     prepare_r2pkg(nq, work / "r2b")
     r2_prepare = time.perf_counter() - t0
 
-    def r2pkg_server(name: str, cache: bool, server: str = "granian") -> Server:
-        return Server(name, [sys.executable, "-m", "r2pkg.cli", "--build-dir", str(work / "r2b"), "serve",
+    def r2pkg_server(name: str, cache: bool, server: str = "granian", python: str = sys.executable) -> Server:
+        return Server(name, [python, "-m", "r2pkg.cli", "--build-dir", str(work / "r2b"), "serve",
                              "--port", str(port := free_port()), "--workers", str(args.workers),
                              "--timeout", "60", "--server", server], port, "/sparql",
                       env={"R2PKG_CACHE_MAX_BYTES": str(64 * 2**20 if cache else 0)}, setup_s=r2_prepare)
@@ -204,6 +204,9 @@ def _measure(k, args, work, quads, servers, r2pkg_server, oxi, oxi_load, peers_p
     servers["r2pkg-cached"] = r2pkg_server("r2pkg-cached", cache=True)
     for other in args.also_server:  # the same app, uncached, on another server (e.g. granian-wsgi)
         servers[f"r2pkg[{other}]"] = r2pkg_server(f"r2pkg[{other}]", cache=False, server=other)
+    for spec in args.also_r2pkg:  # another checkout's r2pkg (its own environment), uncached, same data
+        name, _, python = spec.partition("=")
+        servers[f"r2pkg[{name}]"] = r2pkg_server(f"r2pkg[{name}]", cache=False, python=python)
     port = free_port()
     servers["oxigraph"] = Server("oxigraph", [oxi, "serve-read-only", "--location", str(work / "oxi"), "--bind",
                                               f"127.0.0.1:{port}", "--union-default-graph"],
@@ -308,6 +311,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="r2pkg serve --workers")
     ap.add_argument("--also-server", action="append", default=[], metavar="NAME",
                     help="also measure r2pkg (uncached) under `serve --server NAME`: granian-wsgi, gunicorn")
+    ap.add_argument("--also-r2pkg", action="append", default=[], metavar="NAME=PYTHON",
+                    help="also measure the r2pkg installed in another environment (e.g. an earlier checkout's "
+                         "venv), uncached, on the same build: its cost ratio in the same run")
     ap.add_argument("--seconds", type=float, default=2.0, help="wrk duration per query and concurrency")
     ap.add_argument("--latency-n", type=int, default=50, help="sequential requests per query for latency")
     ap.add_argument("--rdflib-max-k", type=int, default=10, help="skip rdflib-endpoint above this k")

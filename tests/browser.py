@@ -38,7 +38,7 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 def require_chromium() -> str:
     """The Chromium binary; fail (never skip) when it is missing: CI installs it."""
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        pytest.fail(f"headless Chromium not found at {CHROMIUM}: run `bash .ci/install-chromium.sh` (the "
+        pytest.fail(f"headless Chromium not found at {CHROMIUM}: run `bash .ci/install-test-deps.sh` (the "
                     "Debian package 'chromium') or set R2PKG_CHROMIUM to its path", pytrace=False)
     try:
         import playwright.sync_api  # noqa: F401

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -38,6 +39,7 @@ def test_every_input_file_is_a_named_graph(res, dataset):
     assert list(dataset.store.quads_for_pattern(None, None, None, ox.DefaultGraph())) == []
 
 
+@pytest.mark.slow
 def test_artefact_is_sorted_and_reproducible(res, built, tmp_path):
     lines = built.dataset_path.read_text().splitlines()
     assert lines == sorted(lines)
@@ -92,6 +94,7 @@ def test_non_utf8_file_is_rejected(scratch, built):
     _assert_last_good_build_kept(scratch, built)
 
 
+@pytest.mark.slow
 def test_non_conforming_data_fails_and_keeps_last_build(scratch, built):
     (scratch.data / "bad-state.ttl").write_text(
         "@prefix r2p: <https://w3id.org/r2pkg/ontology#> .\n"
@@ -115,6 +118,7 @@ def test_store_load_is_independent(built):
     assert len(b) == built.manifest["triples"]
 
 
+@pytest.mark.slow
 def test_duplicate_key_names_shape_and_focus_node(scratch, built):
     (scratch.data / "dup.ttl").write_text(
         "@prefix r2p: <https://w3id.org/r2pkg/ontology#> .\n"
@@ -124,7 +128,73 @@ def test_duplicate_key_names_shape_and_focus_node(scratch, built):
     with pytest.raises(ValidationFailed) as e:
         build(scratch, consistency=False)
     msg = e.value.message
-    assert "shapes:UniqueIso3 on r2pkg:id/state/NLX" in msg and "duplicate key" in msg
-    assert "shapes:UniqueIso3 on r2pkg:id/state/NLD" in msg
+    # focus nodes with the prefix the data declares (`state:`), not one it never uses
+    assert "shapes:UniqueIso3 on state:NLX" in msg and "duplicate key" in msg
+    assert "shapes:UniqueIso3 on state:NLD" in msg
+    assert "r2pkg:" not in msg
     assert e.value.exit_code == 1
+    _assert_last_good_build_kept(scratch, built)
+
+
+@pytest.mark.slow
+def test_focus_nodes_use_prefixes_the_data_declares(scratch, built):
+    import re
+
+    from r2pkg.sources import prefixes_of
+
+    (scratch.data / "bad-statement.ttl").write_text(
+        "@prefix r2p: <https://w3id.org/r2pkg/ontology#> .\n"
+        "<https://w3id.org/r2pkg/id/statement/iid-2017/XXX> a r2p:Statement .\n")
+    with pytest.raises(ValidationFailed) as e:
+        build(scratch, consistency=False)
+    declared = prefixes_of(sorted(scratch.data.rglob("*.ttl")) + sorted(scratch.shapes.glob("*.ttl")))
+    used = re.findall(r"\] (\w+):\S+ on (?:(\w+):|<)", e.value.message)
+    assert used
+    for shape_prefix, focus_prefix in used:
+        assert shape_prefix in declared and (not focus_prefix or focus_prefix in declared)
+    # the statement: prefix the data declares for .../statement/iid-2017/
+    assert declared["statement"] == "https://w3id.org/r2pkg/id/statement/iid-2017/"
+    assert "on statement:XXX" in e.value.message
+
+
+def _first_long_quote(path: Path, min_len: int = 90) -> str:
+    import re
+
+    for m in re.finditer(r'oa:exact "((?:[^"\\]|\\.)*)"', path.read_text(encoding="utf-8")):
+        if len(m.group(1)) >= min_len and "\\" not in m.group(1):
+            return m.group(1)
+    raise AssertionError(f"no quote of {min_len}+ characters in {path}")
+
+
+@pytest.mark.slow
+def test_a_changed_quotation_shows_where_it_differs(scratch, built):
+    passages = scratch.data / "dialogue-2017" / "passages.ttl"
+    quote = _first_long_quote(passages)
+    k = 75  # past the 60 characters the old message showed
+    changed = quote[:k] + ("X" if quote[k] != "X" else "Y") + quote[k + 1:]
+    text = passages.read_text(encoding="utf-8")
+    assert text.count(f'"{quote}"') == 1
+    passages.write_text(text.replace(f'"{quote}"', f'"{changed}"'), encoding="utf-8")
+    with pytest.raises(ValidationFailed) as e:
+        build(scratch, consistency=False)
+    line = next(x for x in e.value.message.splitlines() if "PassageMatchesSource" in x)
+    start = int(re.search(r"differs from the source at (\d+)-", line).group(1))
+    assert f"character {k} (offset {start + k}): " in line
+    assert f"the source has {quote[k - 25:k + 25]!r}, the quote {changed[k - 25:k + 25]!r}" in line
+    _assert_last_good_build_kept(scratch, built)
+
+
+@pytest.mark.slow
+def test_a_mistyped_passage_iri_names_it_its_file_and_the_nearest(scratch, built):
+    stances = scratch.data / "dialogue-2017" / "stances.ttl"
+    text = stances.read_text(encoding="utf-8")
+    m = re.search(r"prov:wasDerivedFrom psg:(\d+)-(\d+)", text)
+    assert m
+    typo = f"psg:{m.group(1)}-{int(m.group(2)) + 1}"
+    stances.write_text(text[:m.start()] + f"prov:wasDerivedFrom {typo}" + text[m.end():], encoding="utf-8")
+    with pytest.raises(ValidationFailed) as e:
+        build(scratch, consistency=False)
+    line = next(x for x in e.value.message.splitlines() if "PassageExists" in x)
+    assert (f"prov:wasDerivedFrom {typo} (in data/dialogue-2017/stances.ttl) names a passage that does not "
+            f"exist; the nearest existing passage is psg:{m.group(1)}-{m.group(2)}") in line
     _assert_last_good_build_kept(scratch, built)

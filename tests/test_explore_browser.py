@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from browser import launch
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 ID = "https://w3id.org/r2pkg/id/"

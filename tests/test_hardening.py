@@ -7,6 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from conftest import virtuoso_xfail
+
 CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 RUNAWAY = {
     "cross-join": CROSS_JOIN,
@@ -79,6 +81,8 @@ def test_huge_values_block_hits_the_size_limit(make_app):
     assert r.status_code == 413 and r.json["error"] == "QUERY_TOO_LARGE" and r.json["limit"] == 16384
 
 
+@virtuoso_xfail("a VALUES block of 3000 terms fails to compile (SQ199: maximum size (32767) of a code "
+                "vector exceeded)")
 def test_many_small_values_within_limits_answer(slow_app):
     values = " ".join(f'"{i}"' for i in range(3000))
     r, _ = _get(slow_app, f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?x {{ {values} }} }}")

@@ -13,6 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from r2pkg import named
 from r2pkg.query import run
 
+from conftest import store_mode, virtuoso_xfail
+
 REPO = Path(__file__).resolve().parents[1]
 QUERY_FILES = sorted((REPO / "queries").glob("*.rq"))
 NLD = "https://w3id.org/r2pkg/id/state/NLD"
@@ -109,7 +111,24 @@ def test_catalogue_lists_every_query_file(client):
         assert e["url"] == f"http://localhost/api/queries/{e['name']}"
 
 
-@pytest.mark.parametrize("path", QUERY_FILES, ids=[p.stem for p in QUERY_FILES])
+BOOLEAN_BUG = virtuoso_xfail("EXISTS (any boolean) comes back as 1/0 typed xsd:integer, not xsd:boolean")
+# SPARQL 1.1 leaves the order of GROUP_CONCAT undefined (these queries rely on Oxigraph keeping their
+# subquery's ORDER BY, which Virtuoso does not), and stores differ on "" or unbound for a group whose
+# values are all unbound: over Virtuoso these columns are compared as sets of their parts.
+CONCAT_COLUMNS = {"cq02-statements-on-behalf-of-others": "covers", "cq04-claimed-versus-named-supporters": "namedStates"}
+
+
+def _order_free(variables: list[str], rows: list[tuple], column: str) -> list[tuple]:
+    i = variables.index(column)
+
+    def parts(t):
+        return tuple(sorted(t[1].split(" "))) if t and t[1] else ()
+    return [r[:i] + (parts(r[i]),) + r[i + 1:] for r in rows]
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=BOOLEAN_BUG) if p.stem in (
+    "cq06-challengers-of-r2p", "cq08-all-nine-discussions") else p for p in QUERY_FILES],
+    ids=[p.stem for p in QUERY_FILES])
 def test_named_query_matches_in_process_run(client, dataset, path):
     # the API binds declared parameters to their defaults; so does the in-process run
     q = named.parse_header(path.stem, path, path.read_text(encoding="utf-8"))
@@ -120,6 +139,9 @@ def test_named_query_matches_in_process_run(client, dataset, path):
     assert resp.status_code == 200, resp.get_data(as_text=True)
     assert resp.mimetype == "application/sparql-results+json"
     got_vars, got_rows = solutions(ox.parse_query_results(resp.data, format=ox.QueryResultsFormat.JSON))
+    if store_mode() == "virtuoso" and path.stem in CONCAT_COLUMNS:
+        exp_rows = _order_free(exp_vars, exp_rows, CONCAT_COLUMNS[path.stem])
+        got_rows = _order_free(got_vars, got_rows, CONCAT_COLUMNS[path.stem])
     assert got_vars == exp_vars
     assert sorted(got_rows, key=repr) == sorted(exp_rows, key=repr)
     assert len(got_rows) == len(exp_rows) == int(resp.headers["X-Result-Rows"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import html as html_lib
 import json
 import re
 from html.parser import HTMLParser
@@ -374,6 +375,11 @@ def test_ui_page(client, app):
     queries = app.extensions["r2pkg"].queries
     assert [e["name"] for e in config["examples"]] == list(queries)
     assert all(e["query"] == queries[e["name"]].text for e in config["examples"])
+    # ... offered in one picker (a tab each wrapped over several rows), titles shown
+    picker = re.search(r'<select id="r2pkg-examples"[^>]*>(.*?)</select>', html, re.S).group(1)
+    options = re.findall(r'<option value="([^"]*)"', picker)
+    assert options == [""] + list(queries)
+    assert all(html_lib.escape(q.title) in picker for q in queries.values())
 
 
 JS = ("text/javascript", "application/javascript")

@@ -73,6 +73,7 @@ ROUTES = [
     ("/export/support.csv?table={}", 400, "BAD_PARAMETER", False),
     ("/charts/{}.svg", 404, "UNKNOWN_CHART", False),
     ("/charts/speakers-by-group.{}", 404, "UNKNOWN_CHART", False),
+    ("/series/{}", 404, "UNKNOWN_MEETING", False),
     ("/api/queries/{}", 404, "UNKNOWN_QUERY", False),
     ("/api/queries/cq14-provenance-of-a-fact?subject={}", 400, "BAD_PARAMETER", False),
     ("/api/queries/cq14-provenance-of-a-fact?subject=https://x.example/{}", 400, "BAD_PARAMETER", False),
@@ -129,7 +130,7 @@ def test_hostile_route_table_covers_every_route_with_a_variable(app):
         "/id/<path:rest>", "/ontology/<path:rest>", "/ontology.<ext>", "/.well-known/void.<ext>",
         "/classes/<key>", "/sources/<source_id>", "/dumps/<name>", "/static/<path:filename>",
         "/export/<view>.<ext>", "/charts/<name>.<ext>", "/api/queries/<name>", "/graph/<path:rest>",
-        "/shapes.<ext>",
+        "/shapes.<ext>", "/series/<key>",
     }
     assert variable_rules == covered
     for rule in covered:

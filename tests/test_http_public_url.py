@@ -158,7 +158,7 @@ def test_invalid_public_url_is_refused_at_start(dataset, bad):
     ("/sparql", "text/turtle", ["accept", "host"]),
     ("/sparql", BROWSER, ["accept", "host"]),
     ("/api/openapi.json", None, ["host"]),
-    ("/api/queries", None, ["host"]),
+    ("/api/queries", None, ["accept", "host"]),  # HTML for browsers, JSON for programs
     ("/", BROWSER, ["host"]),
 ])
 def test_answers_from_host_vary_on_host(client, path, accept, vary):

@@ -3,7 +3,6 @@ outbound connections (proved with a canary server), size limits, the row cap, th
 really stops a runaway query, CORS and HTTP caching."""
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import threading
@@ -11,6 +10,8 @@ import time
 
 import pyoxigraph as ox
 import pytest
+from canary import Canary
+from conftest import virtuoso_xfail
 
 PROLOGUE = ("PREFIX r2p: <https://w3id.org/r2pkg/ontology#>\n"
             "PREFIX state: <https://w3id.org/r2pkg/id/state/>\n")
@@ -185,42 +186,11 @@ def test_update_words_in_strings_iris_and_variables_are_not_refused(client):
 # -- no outbound connections: a canary server on loopback ------------------------------------------
 
 
-class Canary(http.server.ThreadingHTTPServer):
-    """Records every request; answers with one SPARQL JSON row so an allowed SERVICE call completes."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, str, bytes]] = []
-        canary = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _answer(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                canary.requests.append((self.command, self.path, self.rfile.read(n)))
-                body = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [
-                    {"x": {"type": "literal", "value": "from-canary"}}]}}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/sparql-results+json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_HEAD = _answer
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.port = self.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-
-
 @pytest.fixture(scope="module")
 def canary_server(app, make_app):
     """The canary socket is bound first, and every app of the canary tests is created (its query
     workers forked) before any canary thread runs."""
-    server = Canary()
+    server = Canary(value="from-canary")
     server.allow_app = make_app(SERVICE_ALLOWLIST=f"{server.base}/sparql", QUERY_WORKERS=1)
     yield server
     server.server_close()
@@ -277,6 +247,8 @@ def test_no_outbound_requests(client, canary):
     assert canary.requests == [], "the endpoint made an outbound request"
 
 
+@virtuoso_xfail("its SERVICE client reads the allowlisted endpoint's SPARQL XML answer as one row with "
+                "no bindings")
 def test_allowlisted_service_passes_the_check(canary):
     client = canary.allow_app.test_client()
     # only the exact allowlisted endpoint: another path on the same host is still refused

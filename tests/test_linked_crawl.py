@@ -49,6 +49,9 @@ class Page(HTMLParser):
             self.jsonld[-1] += data
 
 
+pytestmark = pytest.mark.slow  # a crawl of every page (the inner loop, -m "not slow", leaves it out)
+
+
 @pytest.fixture(scope="module")
 def crawl(app):
     """Walk the site once, breadth-first (each level fetched by a few threads: the queries run in

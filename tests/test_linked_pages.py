@@ -239,3 +239,26 @@ def test_jsonld_responses_use_the_context_url(client):
     assert doc["@context"] == "http://localhost/context.jsonld"
     text = json.dumps(doc)
     assert '"label"' in text and '"supports"' in text  # compacted with the short keys
+
+
+def test_source_viewer_shows_markdown_as_formatting_not_markup(client, res):
+    """The stored source is Markdown: headings, emphasis and <sup> show as formatting. The markup
+    stays in the page only inside hidden spans, so the text (and every offset) is intact."""
+    import html as html_lib
+
+    text = (res.root / "data" / "sources" / "000_8ce56a32bf916fdd.txt").read_text(encoding="utf-8")
+    assert re.search(r"^#{2,4} ", text, re.M) and "**" in text and "<sup>" in text  # what there is to show
+    page = client.get(SOURCE, headers=HTML).get_data(as_text=True)
+    body = page.split('<div class="source-text">', 1)[1].split("</div>", 1)[0]
+    no_refs = re.sub(r'<sup class="refs">.*?</sup>', "", body)
+    # every character of the source is in the page, in order
+    assert html_lib.unescape(re.sub(r"<[^>]+>", "", no_refs)) == text
+    # what a reader sees (hidden markup removed) has no Markdown left
+    visible = html_lib.unescape(re.sub(r"<[^>]+>", "", re.sub(
+        r'<span class="md-syntax"[^>]*>.*?</span>', "", no_refs, flags=re.S)))
+    assert not re.search(r"^#+ ", visible, re.M)
+    assert "**" not in visible and "<sup>" not in visible and not re.search(r"(?<!\w)\*\w", visible)
+    # and it is shown as formatting
+    for cls in ("md-h2", "md-h3", "md-em", "md-strong"):
+        assert re.search(r'<span class="[^"]*\b' + cls + r'\b[^"]*">\w', body), cls
+    assert '<span class="md-sup">st</span>' in body

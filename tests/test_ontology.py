@@ -271,6 +271,7 @@ def test_owlrl_consistent_tbox(tbox: Graph):
     assert not errors, "OWL RL inconsistencies in the TBox:\n  " + "\n  ".join(errors)
 
 
+@pytest.mark.slow
 def test_owlrl_consistent_with_all_data(tbox: Graph, schemes: Graph, data_graphs):
     abox = Graph()
     abox += schemes

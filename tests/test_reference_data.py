@@ -8,7 +8,6 @@ tools/gen_reference.py; a regeneration that changes them must update this test.
 from __future__ import annotations
 
 import csv
-import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -45,12 +44,7 @@ def group(key: str) -> URIRef:
     return URIRef(f"{ID}regional-group/{key}")
 
 
-def entities_csv() -> Path:
-    env = os.environ.get("R2PKG_SHARED")
-    if env:
-        p = Path(env)
-        return p if p.suffix == ".csv" else p / "reference" / "entities.csv"
-    return REPO.parent / "shared" / "reference" / "entities.csv"
+ENTITIES = REPO / "data" / "reference" / "entities.csv"  # the in-repo copy of the verified table
 
 
 @pytest.fixture(scope="module")
@@ -148,8 +142,8 @@ def test_codes(g):
 
 
 def test_qids_come_from_entities_csv(g):
-    path = entities_csv()
-    assert path.is_file(), f"entities.csv not found at {path} (set R2PKG_SHARED)"
+    path = ENTITIES
+    assert path.is_file(), f"entities.csv not found at {path}"
     with path.open(encoding="utf-8", newline="") as fh:
         allowed = {(r["iso3"], r["wikidata_qid"]) for r in csv.DictReader(fh) if r["iso3"] and r["wikidata_qid"]}
     assert allowed

@@ -183,3 +183,30 @@ def test_pool_sizes_come_from_the_settings(res, dataset):
         assert app.raw is not None  # the answer cache is on by default, so the loop can use it
     finally:
         app.__rsgi_del__(None)
+
+
+@pytest.mark.slow
+def test_abandoned_requests_stop_waiting_for_a_worker(res, built):
+    """Requests whose clients disconnected while every worker was busy leave the queue: they do not
+    fill it up for the clients that stay (the queue holds 5 here; 30 are abandoned)."""
+    import socket
+
+    proc, base = serve_subprocess(res, "--timeout", "2", "--query-workers", "1",
+                                  env={"R2PKG_QUERY_MAX_WORKERS": "1", "R2PKG_QUEUE_TIMEOUT": "6",
+                                       "R2PKG_MAX_PENDING": "5", "R2PKG_CACHE_MAX_BYTES": "0"})
+    port = urllib.parse.urlsplit(base).port
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            runaway = pool.submit(_request, port, "GET", _q(CROSS_JOIN + " # abandoned"))
+            time.sleep(0.3)  # the only worker is busy now
+            for i in range(30):
+                s = socket.create_connection(("127.0.0.1", port))
+                s.sendall(f"GET {_q(CHEAP + f' # gone {i}')} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                time.sleep(0.02)
+                s.close()
+            time.sleep(0.3)
+            stays = _request(port, "GET", _q(CHEAP + " # stays"))
+            assert runaway.result()[0] == 503
+        assert stays[0] == 200 and json.loads(stays[2])["boolean"] is True, stays[2][:200]
+    finally:
+        stop_subprocess(proc)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import os
 import socket
-import threading
 
 import pyoxigraph as ox
 import pytest
+from canary import Canary
 
 from r2pkg import sandbox
 from r2pkg.errors import ForbiddenQuery, ResourceLimit
@@ -26,35 +26,11 @@ ROWS = " ".join(str(i) for i in range(500))
 
 @pytest.fixture()
 def canary():
-    """Listeners on 127.0.0.1 and 127.0.0.2 that count every connection."""
-    hits: list[str] = []
-    servers = []
-    for host in ("127.0.0.1", "127.0.0.2"):
-        srv = socket.socket()
-        srv.bind((host, 0))
-        srv.listen(64)
-        srv.settimeout(0.2)
-        servers.append(srv)
-    stop = threading.Event()
-
-    def accept(srv):
-        while not stop.is_set():
-            try:
-                c, _ = srv.accept()
-            except (socket.timeout, OSError):
-                continue
-            hits.append(srv.getsockname()[0])
-            c.close()
-
-    threads = [threading.Thread(target=accept, args=(s,), daemon=True) for s in servers]
-    for t in threads:
-        t.start()
-    yield [f"http://{s.getsockname()[0]}:{s.getsockname()[1]}/sparql" for s in servers], hits
-    stop.set()
-    for t in threads:
-        t.join(2)
+    """Canaries on 127.0.0.1 and 127.0.0.2; yields their SPARQL URLs and the canaries."""
+    servers = [Canary("127.0.0.1").start(), Canary("127.0.0.2").start()]
+    yield [s.base + "/sparql" for s in servers], servers
     for s in servers:
-        s.close()
+        s.stop()
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +92,7 @@ def test_with_the_policy_off_the_sandbox_alone_stops_service(store, canary, temp
         assert json.loads(silent.body)["results"]["bindings"] == [{}]
     finally:
         ex.close()
-    assert hits == []
+    assert [c.connections for c in hits] == [0, 0]
 
 
 def test_the_policy_refuses_before_the_engine(store, canary):
@@ -131,7 +107,7 @@ def test_the_policy_refuses_before_the_engine(store, canary):
         assert e.value.details["reason"] == "update"
     finally:
         ex.close()
-    assert hits == []
+    assert [c.connections for c in hits] == [0, 0]
 
 
 def test_allowlisted_endpoints_have_their_own_pool(store, canary):
@@ -139,13 +115,13 @@ def test_allowlisted_endpoints_have_their_own_pool(store, canary):
     ex = Executor(store, workers=1, timeout=2, config=WorkerConfig(service_allowlist=frozenset({urls[0]})))
     try:
         assert ex.network is not None and ex.network.config.network and not ex.config.network
-        with pytest.raises(Exception):  # the canary closes without answering
-            ex.submit(Job(f"SELECT * WHERE {{ SERVICE <{urls[0]}> {{ ?a ?b ?c }} }}", None))
+        ans = ex.submit(Job(f"SELECT ?x WHERE {{ SERVICE <{urls[0]}> {{ ?x ?b ?c }} }}", "json"))
+        assert json.loads(ans.body)["results"]["bindings"] == [{"x": {"type": "literal", "value": "CANARY"}}]
         with pytest.raises(ForbiddenQuery):
             ex.submit(Job(f"SELECT * WHERE {{ SERVICE <{urls[1]}> {{ ?a ?b ?c }} }}", None))
     finally:
         ex.close()
-    assert hits == ["127.0.0.1"]  # the allowlisted endpoint only
+    assert [c.connections for c in hits] == [1, 0]  # the allowlisted endpoint only
 
 
 def test_the_memory_budget_stops_a_query_and_the_pool_heals(store):
@@ -222,3 +198,58 @@ def test_unknown_functions_are_evaluation_errors():
                                           "http://www.w3.org/2001/XMLSchema#dateTimeStamp"}
     filtered = execute(ox.Store(), Job("SELECT * WHERE { VALUES ?a { 1 2 } FILTER(<urn:f>(?a)) }", "json"))
     assert json.loads(filtered.body)["results"]["bindings"] == []  # a FILTER error is false
+
+
+def test_answers_awaited_on_the_event_loop_arrive_whole(store):
+    """The RSGI front end awaits a worker's answer on its pipe with a reader of uvloop, which makes
+    the descriptor non-blocking: an answer larger than the pipe's buffer must still arrive whole."""
+    import asyncio
+
+    import uvloop
+
+    ex = Executor(store, workers=1, timeout=10)
+    q = f'SELECT ?i ?l WHERE {{ VALUES ?i {{ {ROWS} }} BIND(CONCAT(STR(?i), "{BIG}") AS ?l) }}'
+
+    async def go():
+        worker = await ex.take_on_loop(None)
+        return await ex.run_on_loop(worker, Job(q, "json"))
+
+    try:
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            ans = runner.run(go())
+            again = runner.run(go())  # the worker went back to the pool in a usable state
+        assert ans.rows == 500 and len(ans.body) > 10_000_000 and again.body == ans.body
+    finally:
+        ex.close()
+
+
+def test_waiting_on_the_event_loop_is_bounded(store):
+    """With every slot taken, a request on the loop waits until its deadline (then 503 OVERLOADED,
+    reason queue-timeout); beyond max_waiting waiters, it is refused at once (queue-full)."""
+    import asyncio
+    import time
+
+    from r2pkg.errors import Overloaded
+
+    ex = Executor(store, workers=1, max_workers=1, timeout=10, max_waiting=1)
+    held = ex.take_nowait()
+    assert held is not None and ex.take_nowait() is None
+
+    async def go():
+        waiter = asyncio.ensure_future(ex.take_on_loop(time.monotonic() + 0.5))
+        await asyncio.sleep(0.05)
+        with pytest.raises(Overloaded) as full:
+            await ex.take_on_loop(time.monotonic() + 5)
+        t0 = time.monotonic()
+        with pytest.raises(Overloaded) as late:
+            await waiter
+        return full.value.details["reason"], late.value.details["reason"], time.monotonic() - t0
+
+    try:
+        full, late, waited = asyncio.run(go())
+        assert (full, late) == ("queue-full", "queue-timeout") and waited < 1.0
+        ex._release(held)
+        ex._free_slot()  # the slot comes back: a waiter now gets a worker
+        assert asyncio.run(ex.take_on_loop(time.monotonic() + 1)) is held
+    finally:
+        ex.close()

@@ -56,8 +56,10 @@ def result_rows(page) -> int:
 
 def test_yasgui_runs_the_default_query(page, live_server, examples):
     open_yasgui(page, live_server)
-    # one tab for the editor, then one example tab per competency query
-    assert tab_names(page) == ["Query"] + [e["name"] for e in examples]
+    # one tab for the editor; the competency queries are in a picker, not one tab each
+    assert tab_names(page) == ["Query"]
+    options = page.eval_on_selector_all("#r2pkg-examples option", "els => els.map(e => e.value)")
+    assert options == [""] + [e["name"] for e in examples]
     query = page.evaluate("() => window.r2pkgYasgui.getTab().getQuery()")
     assert "SELECT ?s ?p ?o" in query and "LIMIT 10" in query
     endpoint = page.evaluate("() => window.r2pkgYasgui.getTab().getEndpoint()")
@@ -89,8 +91,9 @@ def test_yasgui_runs_an_example_tab(page, live_server, examples, dataset, res):
     assert choice, "no example query with rows"
     q, expected_rows = choice
     open_yasgui(page, live_server)
-    page.locator(".yasgui .tabsList .tab a", has_text=q.name).click()
+    page.select_option("#r2pkg-examples", q.name)  # opens the example in a new, active tab
     page.wait_for_function("name => window.r2pkgYasgui.getTab().getName() === name", arg=q.name)
+    assert tab_names(page) == ["Query", q.name]
     page.wait_for_selector(f"{ACTIVE} .yasqe .CodeMirror", timeout=15000)
     assert page.evaluate("() => window.r2pkgYasgui.getTab().getQuery()") == q.text
     page.click(f"{ACTIVE} .yasqe .CodeMirror")
@@ -99,6 +102,11 @@ def test_yasgui_runs_an_example_tab(page, live_server, examples, dataset, res):
     assert info.value.status == 200
     assert result_rows(page) == min(expected_rows, 50)  # YASR pages long tables
     page.screenshot(f"yasgui-example-{q.name}")
+    # choosing it again selects its tab rather than opening another
+    page.click(".yasgui .tabsList .tab a >> text=Query")
+    page.select_option("#r2pkg-examples", q.name)
+    page.wait_for_function("name => window.r2pkgYasgui.getTab().getName() === name", arg=q.name)
+    assert tab_names(page) == ["Query", q.name]
     page.assert_clean()
 
 

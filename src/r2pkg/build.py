@@ -20,7 +20,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -85,8 +85,12 @@ def check(res: Resources, inputs: Inputs | None = None, *, consistency: bool = T
     inputs = inputs or load_inputs(res)
     from .validate import load_shapes, validate  # pyshacl and owlrl: only when building
 
+    from .sources import prefixes_of
+
+    prefixes = prefixes_of([f.path for f in inputs.files if not f.is_tbox] + sorted(res.shapes.glob("*.ttl")))
+    files = {f.path.relative_to(res.root).as_posix(): inputs.graphs[f.name] for f in inputs.files if not f.is_tbox}
     return validate(inputs.union(tbox=False), inputs.union(tbox=True), load_shapes(res.shapes),
-                    res.sources, consistency=consistency)
+                    res.sources, consistency=consistency, prefixes=prefixes, files=files)
 
 
 def _nquads(inputs: Inputs) -> bytes:
@@ -102,6 +106,47 @@ def _nquads(inputs: Inputs) -> bytes:
     text = ox.serialize(ds, format=ox.RdfFormat.N_QUADS).decode("utf-8")
     lines = sorted(set(line for line in text.splitlines() if line))
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+FINGERPRINT_DIRS = ("ontology", "shapes", "data")
+FINGERPRINT_SUFFIXES = (".ttl", ".txt")
+
+
+def source_files(res: Resources) -> list[Path]:
+    """Every file a build reads: ontology, shapes, data and stored sources (sorted)."""
+    out: list[Path] = []
+    for d in FINGERPRINT_DIRS:
+        base = res.root / d
+        if base.is_dir():
+            out += [p for p in base.rglob("*") if p.suffix in FINGERPRINT_SUFFIXES and p.is_file()]
+    return sorted(out)
+
+
+def fingerprint(res: Resources) -> dict[str, str]:
+    """Relative path -> SHA-256 of every file a build reads; recorded in the manifest."""
+    return {p.relative_to(res.root).as_posix(): _sha256(p) for p in source_files(res)}
+
+
+def stale_inputs(res: Resources, b: Build) -> list[str]:
+    """The files (relative paths) added, removed or changed since build ``b``; empty if it is current.
+
+    Only files whose modification time is later than the build are hashed (as make would look at
+    times), so checking an unchanged checkout costs a directory walk; a newer file whose content is
+    unchanged (a fresh checkout, ``touch``) does not count.
+    """
+    recorded: dict[str, str] | None = b.manifest.get("fingerprint")
+    if recorded is None:  # a build from before fingerprints: compare what it did record
+        recorded = {i["path"]: i["sha256"] for i in b.manifest.get("inputs", [])}
+        files = {p.relative_to(res.root).as_posix(): p for p in source_files(res) if p.suffix == ".ttl"
+                 and not p.relative_to(res.root).as_posix().startswith("shapes/")}
+    else:
+        files = {p.relative_to(res.root).as_posix(): p for p in source_files(res)}
+    built_at = (b.path / MANIFEST_FILE).stat().st_mtime
+    changed = sorted(set(recorded) ^ set(files))
+    for rel, p in files.items():
+        if rel in recorded and p.stat().st_mtime >= built_at and _sha256(p) != recorded[rel]:
+            changed.append(rel)
+    return sorted(changed)
 
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -174,6 +219,7 @@ def build(res: Resources, *, consistency: bool = True) -> Build:
         "inputs": [{"path": f.path.relative_to(res.root).as_posix(), "graph": str(f.graph),
                     "sha256": _sha256(f.path), "triples": counts[f.name]} for f in inputs.files],
         "sources": sorted(p.name for p in res.sources.glob("*.txt")),
+        "fingerprint": fingerprint(res),
         "validation": {"conforms": result.conforms, **result.counts(),
                        "consistency": "owlrl" if consistency else "skipped"},
     }
@@ -254,9 +300,27 @@ def current_build(build_dir: Path) -> Build:
     return Build(path, json.loads(manifest.read_text()))
 
 
-def ensure_build(res: Resources) -> Build:
-    """The current build, building first if there is none."""
+def ensure_build(res: Resources, *, rebuild_stale: bool = False,
+                 on_rebuild: Callable[[str], None] | None = None) -> Build:
+    """The current build, building first if there is none.
+
+    Args:
+        rebuild_stale: also rebuild when files under ontology/, shapes/ or data/ changed since the
+            current build (see :func:`stale_inputs`), as make would.
+        on_rebuild: called with a one-line reason before a rebuild of a stale build.
+
+    Raises:
+        RdfSyntaxError, DataError, ValidationFailed: the (re)build failed; the old build stays.
+    """
     try:
-        return current_build(res.build_dir)
+        b = current_build(res.build_dir)
     except NoBuild:
         return build(res)
+    if rebuild_stale:
+        changed = stale_inputs(res, b)
+        if changed:
+            if on_rebuild:
+                more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+                on_rebuild(f"{', '.join(changed[:3])}{more} changed since build {b.build_id}; rebuilding")
+            return build(res, consistency=b.manifest.get("validation", {}).get("consistency") != "skipped")
+    return b

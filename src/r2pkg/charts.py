@@ -64,6 +64,22 @@ CHARTS: dict[str, Chart] = {c.name: c for c in (
           (Series("speakers", "speakers listed in the participation table", "#1f5f99"),
            Series("members", "formal members (reference data)", "#9db7d1")),
           ("group", "groupLabel", "speakers", "members")),
+    Chart("participation-by-meeting", "Member states that spoke and states represented, per meeting, 2009-2025",
+          "Per meeting of the series: the member states that spoke and the states represented ('on behalf of'), "
+          "as the web pages of data/series state them. Where pages disagree the bar is the lowest figure stated "
+          "(the CSV gives the highest too); no bar: no verified page gives the figure. No meeting was held in 2020.",
+          "meeting", "meetingLabel", "Meeting", "Number of states",
+          (Series("spoke", "member states that spoke", "#1f5f99"),
+           Series("represented", "states represented", "#9db7d1")),
+          ("meeting", "meetingLabel", "spoke", "spokeMax", "represented", "representedMax", "pages")),
+    Chart("groups-over-time", "The Group of Friends of R2P and the Focal Points network over time",
+          "Per date a page gives: the members of the Group of Friends of R2P and of the Global Network of R2P "
+          "Focal Points, as stated. Where pages disagree on a date the bar is the lowest figure (the CSV gives the "
+          "highest too); no bar: no page gives that group's size on that date.",
+          "date", "dateLabel", "Date (as the page gives it)", "Number of members",
+          (Series("friends", "Group of Friends of R2P", "#1f5f99"),
+           Series("focalPoints", "Global Network of R2P Focal Points", "#e08214")),
+          ("date", "dateLabel", "friends", "friendsMax", "focalPoints", "focalPointsMax")),
 )}
 
 
@@ -167,8 +183,12 @@ def chart_svg(chart: Chart, rows: list[dict[str, object]], *, width: int = 760) 
         out.append(f'<text class="category-label" x="{left - 8}" y="{gy + group_h / 2 + 4:.1f}" '
                    f'text-anchor="end" fill="#1d1d1f">{escape(label)}</text>')
         for si, s in enumerate(chart.series):
-            v = _num(r.get(s.column))
             by = gy + si * (bar_h + bar_gap)
+            if r.get(s.column) is None:  # no figure: no bar (a zero bar would state a number)
+                out.append(f'<text class="value missing" x="{left + 4}" y="{by + bar_h - 4:.1f}" fill="#888" '
+                           f'data-series="{escape(s.column)}">no figure</text>')
+                continue
+            v = _num(r.get(s.column))
             w = max(0.0, x(v) - left)
             out.append(f'<rect class="bar" x="{left}" y="{by:.1f}" width="{w:.1f}" height="{bar_h}" '
                        f'fill="{s.color}" data-series="{escape(s.column)}" data-category={quoteattr(cat)} '

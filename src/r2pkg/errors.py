@@ -161,3 +161,29 @@ class SandboxUnavailable(R2pkgError):
     """Query workers cannot be confined here (no seccomp): the endpoint refuses to start."""
 
     code = "SANDBOX_UNAVAILABLE"
+
+
+class UnknownSource(DataError):
+    """No stored source text with that id in data/sources/."""
+
+    code = "UNKNOWN_SOURCE"
+    status = 404
+
+
+class InvalidUrl(R2pkgError):
+    """A URL option is not an absolute http(s) URL."""
+
+    code = "BAD_URL"
+    status = 400
+
+
+class BadOutput(R2pkgError):
+    """An output file cannot be written where it was asked for (missing folder, a directory...)."""
+
+    code = "BAD_OUTPUT"
+
+
+class PortInUse(R2pkgError):
+    """The TCP port a server should listen on is taken by another process."""
+
+    code = "PORT_IN_USE"

@@ -50,6 +50,7 @@ class Job:
     substitutions: tuple[tuple[str, str, str, str | None], ...] = ()  # (var, kind, value, datatype/lang)
     row_cap: int | None = None
     byte_cap: int | None = None
+    check_only: bool = False  # only the policy's verdict (for a remote store, which evaluates itself)
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,7 @@ class WorkerConfig:
     memory_mb: int | None = 1024      # address space beyond the forked size; None/0 = unlimited
     recycle_mb: int | None = 64       # a worker whose resident set grew by more is replaced
     policy: bool = True               # run the parser's policy (False only to test the sandbox alone)
+    nice: int = 10                    # CPU priority below the server's (health checks before queries)
     service_allowlist: frozenset[str] = frozenset()
 
 
@@ -230,7 +232,8 @@ def _worker_main(conn: Connection, store: ox.Store, cfg: WorkerConfig, stderr_fd
     import faulthandler
 
     faulthandler.disable()  # an abort at the memory budget is expected here; the parent reports it
-    confine(network=cfg.network, memory_mb=cfg.memory_mb)
+    os.environ["RUST_BACKTRACE"] = "0"  # the engine's last words stay one line
+    confine(network=cfg.network, memory_mb=cfg.memory_mb, nice=cfg.nice)
     baseline = resident()
     recycle = (cfg.recycle_mb or 0) * 1024 * 1024
     while True:
@@ -238,11 +241,18 @@ def _worker_main(conn: Connection, store: ox.Store, cfg: WorkerConfig, stderr_fd
             job = conn.recv()
         except (EOFError, OSError):
             os._exit(0)
+        if os.lseek(2, 0, os.SEEK_CUR):  # the stderr file holds only the current job's words
+            os.ftruncate(2, 0)
+            os.lseek(2, 0, os.SEEK_SET)
         try:
             analysis = None
             if cfg.policy:
                 analysis = analyse(job.sparql)
-                if enforce(analysis, cfg.service_allowlist) and not cfg.network:
+                needs_network = enforce(analysis, cfg.service_allowlist)
+                if job.check_only:
+                    conn.send(("ok", None, False))
+                    continue
+                if needs_network and not cfg.network:
                     conn.send(("network",))  # allowlisted SERVICE: the parent hands it to the network pool
                     continue
             try:
@@ -260,11 +270,14 @@ def _worker_main(conn: Connection, store: ox.Store, cfg: WorkerConfig, stderr_fd
             os._exit(0)
         except PermissionError:  # the seccomp filter refused a socket: a SERVICE reached the engine
             conn.send(_network_error())
-        except Exception as e:  # noqa: BLE001 - the parent maps this to a 500 without echoing it
+        except (RuntimeError, ValueError, OSError) as e:  # the engine's evaluation errors: the query's
             if "os error 13" in str(e):  # the engine wraps the refused socket in its own error types
                 conn.send(_network_error())
             else:
-                conn.send(("crash", type(e).__name__, str(e)[:500], {}))
+                conn.send(("error", "QueryError", f"the query could not be evaluated: {str(e)[:300]}",
+                           {"reason": "evaluation"}))
+        except Exception as e:  # noqa: BLE001 - the parent maps this to a 500 without echoing it
+            conn.send(("crash", type(e).__name__, str(e)[:500], {}))
 
 
 class _Worker:
@@ -281,8 +294,7 @@ class _Worker:
     def last_words(self) -> str:
         """The end of what the worker wrote to stderr (after it died)."""
         try:
-            size = os.fstat(self.stderr).st_size
-            return os.pread(self.stderr, 4096, max(0, size - 4096)).decode("utf-8", "replace")
+            return os.pread(self.stderr, 65536, 0).decode("utf-8", "replace")
         except OSError:
             return ""
 
@@ -296,6 +308,10 @@ class _Worker:
                 os.close(self.stderr)
             except OSError:
                 pass
+
+
+class Deferred(Exception):
+    """The answer needs a wait that may block (the allowlisted SERVICE pool): ask from a thread."""
 
 
 _deadline = threading.local()
@@ -322,14 +338,16 @@ class Executor:
         max_workers: the most concurrent queries (default twice ``workers``).
         timeout: wall-clock seconds a query may run before its worker is killed.
         queue_timeout: seconds a request may wait for a free worker before Overloaded.
+        max_waiting: requests that may wait for a worker on an event loop; more get Overloaded.
         config: how workers are confined (:class:`WorkerConfig`); a pool for the allowlisted SERVICE
             endpoints, with network, is made alongside when ``config.service_allowlist`` is set.
     """
 
     def __init__(self, store: ox.Store, *, workers: int = 2, max_workers: int | None = None,
                  timeout: float = 5.0, queue_timeout: float = 10.0, idle_ttl: float = 30.0,
-                 config: WorkerConfig | None = None) -> None:
+                 config: WorkerConfig | None = None, max_waiting: int = 64) -> None:
         self.store, self.timeout, self.queue_timeout, self.idle_ttl = store, timeout, queue_timeout, idle_ttl
+        self.max_waiting = max_waiting
         self.config = config or WorkerConfig()
         if not self.config.network:
             problem = available()
@@ -341,6 +359,7 @@ class Executor:
         self._free: list[_Worker] = [_Worker(store, self.config) for _ in range(self.size)]
         self._total = self.size
         self._sem = threading.Semaphore(self.max_workers)
+        self._waiters: list = []  # (loop, future) of requests awaiting a slot on an event loop
         self._closed = False
         self.timeouts = 0
         self.network: Executor | None = None
@@ -370,14 +389,121 @@ class Executor:
                     with self._lock:
                         self._total -= 1
                     raise
-            limit = self.timeout if timeout is None else timeout
+        except BaseException:
+            self._free_slot()
+            raise
+        limit = self.timeout if timeout is None else timeout
+        try:
             worker.conn.send(job)
-            if not worker.conn.poll(limit):
+            answered = worker.conn.poll(limit)
+        except BaseException:
+            self._settle(worker, None, limit)
+            raise
+        return self._outcome(job, self._settle(worker, answered, limit), timeout)
+
+    def take_nowait(self) -> _Worker | None:
+        """A worker reserved for the caller (a free one, or a new overflow worker while fewer than
+        ``max_workers`` run), or None at once when every slot is taken."""
+        if not self._sem.acquire(blocking=False):
+            return None
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+            self._total += 1
+        try:
+            return _Worker(self.store, self.config)
+        except BaseException:
+            with self._lock:
+                self._total -= 1
+            self._free_slot()
+            raise
+
+    async def take_on_loop(self, deadline: float | None) -> _Worker:
+        """A worker for a request on an event loop, awaited (never blocking the loop) until
+        ``deadline`` (monotonic; default ``queue_timeout`` from now), then Overloaded."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        deadline = time.monotonic() + self.queue_timeout if deadline is None else deadline
+        while True:
+            worker = self.take_nowait()
+            if worker is not None:
+                return worker
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Overloaded(f"all {self.max_workers} query workers stayed busy for {self.queue_timeout:g} s; "
+                                 "retry shortly", reason="queue-timeout")
+            woken = loop.create_future()
+            entry = (loop, woken)
+            with self._lock:
+                if len(self._waiters) >= self.max_waiting:
+                    raise Overloaded(f"{self.max_waiting} requests are already waiting for a query worker; "
+                                     "retry shortly", reason="queue-full")
+                self._waiters.append(entry)
+            try:
+                await asyncio.wait_for(woken, left)
+            except asyncio.TimeoutError:
+                pass
+            finally:
+                with self._lock:
+                    if entry in self._waiters:
+                        self._waiters.remove(entry)
+
+    def give_back(self, worker: _Worker) -> None:
+        """Return a worker reserved by :meth:`take_nowait` / :meth:`take_on_loop` unused."""
+        self._release(worker)
+        self._free_slot()
+
+    def _free_slot(self) -> None:
+        """Give a query slot back, and wake one request waiting for it on an event loop."""
+        self._sem.release()
+        with self._lock:
+            entry = self._waiters.pop(0) if self._waiters else None
+        if entry is not None:
+            loop, fut = entry
+            try:
+                loop.call_soon_threadsafe(lambda: fut.done() or fut.set_result(None))
+            except RuntimeError:  # that loop is closed
+                pass
+
+    async def run_on_loop(self, worker: _Worker, job: Job) -> Answer:
+        """Run ``job`` in ``worker`` (from :meth:`take_nowait`) without blocking the event loop: the
+        answer is awaited on the worker's pipe, the timeout is a timer of the loop."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        ready = loop.create_future()
+        fd = worker.conn.fileno()
+        answered = False
+        try:
+            worker.conn.send(job)
+            loop.add_reader(fd, lambda: ready.done() or ready.set_result(True))
+            try:
+                answered = await asyncio.wait_for(ready, self.timeout)
+            except asyncio.TimeoutError:
+                answered = False
+            finally:
+                loop.remove_reader(fd)
+                os.set_blocking(fd, True)  # the loop's reader made it non-blocking; recv reads whole messages
+        except BaseException:
+            self._settle(worker, None, self.timeout)
+            raise
+        msg = self._settle(worker, answered, self.timeout)
+        if msg[0] == "network":
+            raise Deferred  # the allowlisted pool is waited for from a thread
+        return self._outcome(job, msg, None)
+
+    def _settle(self, worker: _Worker, answered: bool | None, limit: float) -> tuple:
+        """Read the worker's reply (``answered``: it has one; False: it ran out of time; None: the
+        exchange failed), give the worker back or replace it, free its slot; returns the message."""
+        try:
+            if answered is None:
                 self._replace(worker)
-                worker = None
+                return ("crash", "Exchange", "the exchange with the worker failed", {})
+            if not answered:
+                self._replace(worker)
                 self.timeouts += 1
-                raise QueryTimeout(f"the query ran longer than {limit:g} s and was stopped",
-                                   timeout_s=limit)
+                raise QueryTimeout(f"the query ran longer than {limit:g} s and was stopped", timeout_s=limit)
             try:
                 msg = worker.conn.recv()
             except (EOFError, OSError):
@@ -386,15 +512,17 @@ class Executor:
                 # The query is the cause; the pool heals.
                 words = worker.last_words()
                 self._replace(worker)
-                worker = None
-                raise _death(words)
+                raise _death(words) from None
             if msg[0] == "ok" and msg[2] or msg[0] == "memory":  # grown large: start afresh
                 self._replace(worker)
-                worker = None
-        finally:
-            if worker is not None:
+            else:
                 self._release(worker)
-            self._sem.release()
+            return msg
+        finally:
+            self._free_slot()
+
+    def _outcome(self, job: Job, msg: tuple, timeout: float | None) -> Answer:
+        """The answer in a worker's message, or the error it stands for."""
         if msg[0] == "ok":
             return msg[1]
         if msg[0] == "memory":
@@ -402,7 +530,7 @@ class Executor:
         if msg[0] == "network":
             if self.network is None:
                 raise ForbiddenQuery("SERVICE is not allowed here", reason="service")
-            return self.network.submit(job, timeout)
+            return self.network.submit(job, timeout)  # blocks: only from threads (see RsgiApp)
         from . import errors
 
         cls = getattr(errors, msg[1], None) if msg[0] == "error" else None

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import BadParameter, UnknownQuery
+from .errors import BadParameter, DataError, UnknownQuery
 
 _HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*)$")
 _PARAM = re.compile(r"^(\w+)\s+(\S+)\s*(.*?)\s*(?:\(default\s+(.+)\))?$")
@@ -119,26 +119,64 @@ def parse_header(name: str, path: Path, text: str) -> NamedQuery:
     return NamedQuery(name, path, meta.get("title", name), meta.get("description", ""), text, tuple(params))
 
 
+def read_query_file(path: Path) -> str:
+    """The text of a query file, as UTF-8.
+
+    Raises:
+        DataError: the file cannot be read, or is not UTF-8 (the message gives the line).
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as e:
+        raise DataError(f"no such file: {path}", file=str(path)) from e
+    except OSError as e:
+        raise DataError(f"cannot read {path}: {e.strerror}", file=str(path)) from e
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise DataError(f"{path}: not UTF-8 (invalid byte 0x{raw[e.start]:02x} on line {line}); "
+                        f"save the file as UTF-8", file=str(path), line=line) from e
+
+
 def catalogue(queries_dir: Path) -> dict[str, NamedQuery]:
     """All named queries by name (the file stem), in name order."""
     if not queries_dir.is_dir():
         return {}
-    return {p.stem: parse_header(p.stem, p, p.read_text(encoding="utf-8"))
-            for p in sorted(queries_dir.glob("*.rq"))}
+    return {p.stem: parse_header(p.stem, p, read_query_file(p)) for p in sorted(queries_dir.glob("*.rq"))}
+
+
+def resolve(cat: dict[str, NamedQuery], name: str) -> NamedQuery:
+    """A query of ``cat`` by its full name or by a unique prefix (``cq05`` for ``cq05-veto-restraint``).
+
+    A prefix that ends where a name's number ends (``cq1`` for ``cq1-x``) wins over longer names
+    (``cq10-y``); otherwise a prefix must match one name.
+
+    Raises:
+        UnknownQuery: no query, or an ambiguous prefix (the message lists the candidates).
+
+    >>> cat = {n: NamedQuery(n, Path(n), n, "", "") for n in ("cq10-a", "cq11-b", "cq05-c")}
+    >>> resolve(cat, "cq05").name
+    'cq05-c'
+    >>> resolve(cat, "cq1")
+    Traceback (most recent call last):
+    ...
+    r2pkg.errors.UnknownQuery: query name 'cq1' is ambiguous: cq10-a, cq11-b; give more of the name
+    """
+    if name in cat:
+        return cat[name]
+    hits = [n for n in cat if n.startswith(name + "-")] or [n for n in cat if n.startswith(name)]
+    if len(hits) == 1:
+        return cat[hits[0]]
+    if hits:
+        raise UnknownQuery(f"query name {name!r} is ambiguous: {', '.join(hits)}; give more of the name")
+    raise UnknownQuery(f"no named query {name!r}; available: {', '.join(cat) or 'none'}")
 
 
 def get(queries_dir: Path, name: str) -> NamedQuery:
-    """A named query by its full name or by a unique prefix (``cq05`` for ``cq05-veto-restraint``).
+    """A named query in ``queries_dir`` by its full name or a unique prefix (see :func:`resolve`).
 
     Raises:
         UnknownQuery: no query, or an ambiguous prefix.
     """
-    cat = catalogue(queries_dir)
-    if name in cat:
-        return cat[name]
-    hits = [n for n in cat if n.startswith(name + "-")]
-    if len(hits) == 1:
-        return cat[hits[0]]
-    if hits:
-        raise UnknownQuery(f"query name {name!r} is ambiguous: {', '.join(hits)}")
-    raise UnknownQuery(f"no named query {name!r}; available: {', '.join(cat) or 'none'}")
+    return resolve(catalogue(queries_dir), name)

@@ -13,7 +13,7 @@ from typing import Iterable
 import pyoxigraph as ox
 
 from .errors import QueryError, QuerySyntaxError, UnsupportedFormat
-from .formats import DEFAULTS, Format, lookup
+from .formats import DEFAULTS, Format, for_kind, lookup
 from .safety import has_dataset_clause
 from .syntax import explain
 
@@ -52,13 +52,12 @@ _BOOLEAN_TABLES = {
 def _resolve(fmt: Format | str | None, kind: str) -> Format:
     if fmt is None:
         return DEFAULTS[kind]
-    if isinstance(fmt, Format):
-        if fmt.kind != kind:
-            raise UnsupportedFormat(f"format {fmt.name} cannot serialise {kind_label(kind)}")
-        return fmt
-    f = lookup(fmt, kind)
-    if f is None:
-        raise UnsupportedFormat(f"unknown format {fmt!r} for {kind_label(kind)}")
+    f = fmt if isinstance(fmt, Format) else lookup(fmt, kind)
+    if f is None or f.kind != kind:
+        name = fmt.name if isinstance(fmt, Format) else fmt
+        what = "cannot serialise" if f is not None or lookup(name) else "is not a format for"
+        raise UnsupportedFormat(f"format {name!r} {what} {kind_label(kind)}; use one of "
+                                f"{', '.join(x.name for x in for_kind(kind))}")
     return f
 
 
@@ -144,17 +143,44 @@ def _unknown_function(*_args: object) -> None:
     return None  # pyoxigraph: None from a custom function is an evaluation error
 
 
-def table(result: Result) -> str:
-    """A plain-text table of a SELECT result (or the boolean of an ASK), for terminals."""
+CUT_NOTE = "(… = cut to fit; --format csv gives full values)"
+
+
+def table(result: Result, width: int | None = None) -> str:
+    """A plain-text table of a SELECT result (or the boolean of an ASK), for terminals.
+
+    With ``width``, the widest columns are narrowed until every line fits in ``width`` characters;
+    a cut value ends with "…" and the footer says so (other formats give the full values).
+    """
     if isinstance(result.raw, ox.QueryBoolean):
         return "true" if bool(result.raw) else "false"
     cols = result.variables or []
-    rows = [[_cell(sol[c]) for c in cols] for sol in result.raw]
+    rows = [[_one_line(_cell(sol[c])) for c in cols] for sol in result.raw]
     widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(cols)]
-    line = "  ".join(c.ljust(w) for c, w in zip(cols, widths))
+    full = list(widths)
+    if width is not None and cols:
+        budget = max(width - 2 * (len(cols) - 1), len(cols))
+        while sum(widths) > budget and max(widths) > 1:
+            i = max(range(len(widths)), key=lambda k: widths[k])
+            widths[i] -= 1
+    line = "  ".join(_fit(c, w) for c, w in zip(cols, widths))
     sep = "  ".join("-" * w for w in widths)
-    body = ["  ".join(v.ljust(w) for v, w in zip(r, widths)) for r in rows]
-    return "\n".join([line, sep, *body, f"({len(rows)} rows)"])
+    body = ["  ".join(_fit(v, w) for v, w in zip(r, widths)) for r in rows]
+    foot = [f"({len(rows)} rows)"]
+    if widths != full:
+        foot.append(CUT_NOTE)
+    return "\n".join(x.rstrip() for x in [line, sep, *body, *foot])
+
+
+def _one_line(value: str) -> str:
+    """A cell on one line: newlines and tabs become spaces."""
+    return value.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
+
+
+def _fit(value: str, width: int) -> str:
+    if len(value) > width:
+        return value[: max(width - 1, 0)] + "…"
+    return value.ljust(width)
 
 
 def _cell(term: object) -> str:

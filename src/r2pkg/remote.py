@@ -9,8 +9,10 @@
 Semantics kept: the default graph is the union of the named graphs when a request names no dataset
 and the query has no FROM. How that is asked for depends on the store (``UNION_STRATEGIES``): Oxigraph's
 ``union-default-graph`` parameter, Jena's ``urn:x-arq:UnionGraph``, nothing for stores whose default
-graph already is the union (Virtuoso, GraphDB), or, portable but slow, every named graph listed as a
-``default-graph-uri``. The strategy is detected from the ``Server`` header. Relative IRIs resolve
+graph already is the union (GraphDB), or, portable but slow, every named graph listed as a
+``default-graph-uri`` (Virtuoso, whose default graph also holds its system graphs). The strategy is
+detected from the ``Server`` header. :class:`SparqlStore` is the portable way to talk to a store; a
+store with quirks subclasses it in a module of :mod:`r2pkg.backends`, which chooses among them. Relative IRIs resolve
 against the endpoint URL (a ``BASE`` line); named-query parameters are bound as RDF terms in a
 trailing ``VALUES`` block written from validated pyoxigraph terms, never from raw request text.
 """
@@ -23,13 +25,13 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import Overloaded, QuerySyntaxError, QueryTimeout, R2pkgError
-from .executor import Answer, Job, decode_terms
+from .errors import InvalidUrl, Overloaded, QuerySyntaxError, QueryTimeout, R2pkgError
+from .executor import Answer, Job, _shrink, decode_terms
 from .formats import BY_NAME, DEFAULTS
 from .query import Result
 from .syntax import explain
@@ -44,21 +46,48 @@ class RemoteStoreError(R2pkgError):
 
 
 def _http(url: str, *, method: str = "GET", data: bytes | None = None, headers: dict | None = None,
-          timeout: float = 30.0) -> tuple[int, bytes, str]:
-    """One request; returns (status, body, Server header)."""
+          timeout: float = 30.0, auth: tuple[str, str] | None = None) -> tuple[int, bytes, str]:
+    """One request; returns (status, body, Server header).
+
+    ``auth`` = (user, password) answers an HTTP Digest or Basic challenge (a 401) with them.
+    """
+    status, body, head = _http_full(url, method=method, data=data, headers=headers, timeout=timeout, auth=auth)
+    return status, body, head.get("Server", "")
+
+
+def _http_full(url: str, *, method: str = "GET", data: bytes | None = None, headers: dict | None = None,
+               timeout: float = 30.0, auth: tuple[str, str] | None = None):
+    """As :func:`_http`, returning (status, body, response headers)."""
     req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
+    handlers: list = [urllib.request.ProxyHandler({})]  # never via a proxy
+    if auth is not None:
+        mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        mgr.add_password(None, url, *auth)
+        handlers += [urllib.request.HTTPDigestAuthHandler(mgr), urllib.request.HTTPBasicAuthHandler(mgr)]
+    opener = urllib.request.build_opener(*handlers)
     try:
         with opener.open(req, timeout=timeout) as r:
-            return r.status, r.read(), r.headers.get("Server", "")
+            return r.status, r.read(), r.headers
     except urllib.error.HTTPError as e:
-        return e.code, e.read(), e.headers.get("Server", "")
+        return e.code, e.read(), e.headers
     except (socket.timeout, TimeoutError) as e:
         raise QueryTimeout(f"the remote store did not answer within {timeout:g} s", timeout_s=timeout) from e
     except urllib.error.URLError as e:
         if isinstance(e.reason, (socket.timeout, TimeoutError)):
             raise QueryTimeout(f"the remote store did not answer within {timeout:g} s", timeout_s=timeout) from e
         raise RemoteStoreError(f"the remote store is unreachable: {e.reason}") from e
+
+
+def check_url(url: str, example: str) -> str:
+    """``url`` if it is an absolute http(s) URL with a host.
+
+    Raises:
+        InvalidUrl: otherwise; the message shows ``example``.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidUrl(f"{url!r} is not an http(s) URL; give the endpoint's full URL, e.g. {example}", url=url)
+    return url
 
 
 def _term(t: ox.NamedNode | ox.Literal) -> str:
@@ -74,7 +103,7 @@ def _strategy(server_header: str) -> str:
         return "oxigraph"
     if "jena" in h or "fuseki" in h:
         return "jena"
-    if "virtuoso" in h or "graphdb" in h:
+    if "graphdb" in h:
         return "native"
     return "explicit"
 
@@ -90,6 +119,7 @@ class RemoteDataset:
     build: object | None = None  # the local build published there, if known (dumps, ontology docs)
     union: str = "explicit"  # one of UNION_STRATEGIES
     counts: dict[str, int] | None = None  # triples per named graph
+    store: "SparqlStore | None" = None  # how to talk to it (None = the portable SparqlStore)
 
     def graphs(self) -> list[str]:
         return list(self.named)
@@ -103,35 +133,99 @@ class RemoteDataset:
         return self.triples
 
 
-def connect(url: str, timeout: float = 30.0, union: str | None = None) -> RemoteDataset:
+def connect(url: str, timeout: float = 30.0, union: str | None = None, kind: str | None = None) -> RemoteDataset:
     """Describe the remote store at ``url`` (its SPARQL query endpoint).
 
     Args:
         union: how to ask for the union default graph (see ``UNION_STRATEGIES``); None = detect.
+        kind: the store's backend (``r2pkg.backends.KINDS``: ``sparql``, ``virtuoso``); None =
+            detect from the ``Server`` header of one ``ASK {}``.
+
+    Raises:
+        InvalidUrl, RemoteStoreError: a bad URL, an unknown kind or strategy, an unreachable store.
     """
-    if union is not None and union not in UNION_STRATEGIES:
-        raise RemoteStoreError(f"unknown union strategy {union!r}; use one of {', '.join(UNION_STRATEGIES)}")
-    q = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
-    status, body, server = _http(url, method="POST", data=q.encode(), timeout=timeout,
-                            headers={"Content-Type": "application/sparql-query",
-                                     "Accept": "application/sparql-results+json"})
-    if status != 200:
-        raise RemoteStoreError(f"the remote store answered {status} to a graph listing")
-    rows = json.loads(body)["results"]["bindings"]
-    named = [r["g"]["value"] for r in rows]
-    triples = sum(int(r["n"]["value"]) for r in rows)
-    ident = hashlib.sha256(json.dumps([url, [(r["g"]["value"], r["n"]["value"]) for r in rows]]).encode())
-    return RemoteDataset(url, named, triples, "remote-" + ident.hexdigest()[:12],
-                         union=union or _strategy(server),
-                         counts={r["g"]["value"]: int(r["n"]["value"]) for r in rows})
+    from .backends import store_for
+
+    return store_for(url, kind, timeout=timeout).connect(url, timeout=timeout, union=union)
+
+
+class SparqlStore:
+    """A SPARQL 1.1 store over HTTP: how to send it a query, which of its graphs are the dataset, how
+    to publish into it. This is the portable behaviour; a store with quirks subclasses it in a
+    module of ``r2pkg.backends`` (e.g. :mod:`r2pkg.backends.virtuoso`)."""
+
+    name = "sparql"
+    example = "http://127.0.0.1:7878/query"
+
+    def matches(self, server_header: str) -> bool:
+        """Whether a ``Server`` header names this kind of store (the generic one matches any)."""
+        return True
+
+    def matches_gsp_path(self, path: str) -> bool:
+        """Whether a Graph Store endpoint's URL path is this kind of store's (publish without a kind)."""
+        return True
+
+    def union(self, server_header: str) -> str:
+        return _strategy(server_header)
+
+    def keep_graph(self, iri: str) -> bool:
+        """Whether a graph the store lists belongs to the dataset (not to the store's own system)."""
+        return True
+
+    def bind(self, text: str, values: str) -> str:
+        """``text`` with a ``VALUES`` block (the named query's parameters, as RDF terms) added: here
+        as the trailing VALUES clause of SPARQL 1.1."""
+        return text + "\n" + values
+
+    def prepare(self, text: str, form: str | None) -> str:
+        """The query text to send, for a query of ``form`` (SELECT, DESCRIBE, ...): unchanged here."""
+        return text
+
+    def send(self, url: str, text: str, params: list[tuple[str, str]], accept: str,
+             timeout: float) -> tuple[int, bytes, str]:
+        """POST one query (the SPARQL 1.1 Protocol's direct POST, dataset in the URL)."""
+        url = url + ("?" + urllib.parse.urlencode(params) if params else "")
+        return _http(url, method="POST", data=text.encode("utf-8"), timeout=timeout,
+                     headers={"Content-Type": "application/sparql-query", "Accept": accept})
+
+    def connect(self, url: str, *, timeout: float = 30.0, union: str | None = None) -> RemoteDataset:
+        check_url(url, self.example)
+        if union is not None and union not in UNION_STRATEGIES:
+            raise RemoteStoreError(f"unknown union strategy {union!r}; use one of {', '.join(UNION_STRATEGIES)}")
+        q = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+        status, body, server = self.send(url, q, [], "application/sparql-results+json", timeout)
+        if status != 200:
+            raise RemoteStoreError(f"the remote store answered {status} to a graph listing")
+        rows = [r for r in json.loads(body)["results"]["bindings"] if self.keep_graph(r["g"]["value"])]
+        named = [r["g"]["value"] for r in rows]
+        triples = sum(int(r["n"]["value"]) for r in rows)
+        ident = hashlib.sha256(json.dumps([url, [(r["g"]["value"], r["n"]["value"]) for r in rows]]).encode())
+        return RemoteDataset(url, named, triples, "remote-" + ident.hexdigest()[:12],
+                             union=union or self.union(server),
+                             counts={r["g"]["value"]: int(r["n"]["value"]) for r in rows}, store=self)
+
+    def publish(self, dataset_nq: Path, gsp_url: str, *, timeout: float = 120.0,
+                auth: tuple[str, str] | None = None) -> "PublishReport":
+        return _publish_gsp(dataset_nq, gsp_url, timeout=timeout, auth=auth)
 
 
 class RemoteExecutor:
     """The :class:`~r2pkg.executor.Executor` interface over a remote SPARQL endpoint."""
 
     def __init__(self, dataset: RemoteDataset, *, workers: int = 2, max_workers: int | None = None,
-                 timeout: float = 5.0, queue_timeout: float = 10.0) -> None:
+                 timeout: float = 5.0, queue_timeout: float = 10.0, config=None) -> None:
+        from .executor import Executor, WorkerConfig
+
         self.dataset, self.timeout, self.queue_timeout = dataset, timeout, queue_timeout
+        self._store = dataset.store or SparqlStore()
+        # The query policy (a parse of the user's text) runs in a sandboxed worker of its own, under
+        # the same timeout, before anything is sent: the remote store would run SERVICE itself.
+        cfg = config or WorkerConfig()
+        self.policy = Executor(ox.Store(), workers=1, max_workers=max_workers or 2 * max(1, workers),
+                               timeout=timeout, queue_timeout=queue_timeout,
+                               config=WorkerConfig(memory_mb=cfg.memory_mb, recycle_mb=cfg.recycle_mb,
+                                                   policy=cfg.policy, service_allowlist=cfg.service_allowlist,
+                                                   network=False))
         self.size = max(1, workers)
         self.max_workers = max(self.size, max_workers if max_workers is not None else 2 * self.size)
         self._sem = threading.BoundedSemaphore(self.max_workers)
@@ -140,6 +234,8 @@ class RemoteExecutor:
         self.timeouts = 0
 
     def submit(self, job: Job, timeout: float | None = None) -> Answer:
+        if self.policy.config.policy:
+            self.policy.submit(replace(job, check_only=True), timeout)
         if not self._sem.acquire(timeout=self.queue_timeout):
             raise Overloaded(f"all {self.max_workers} remote-store slots are busy; retry shortly")
         with self._lock:
@@ -164,8 +260,8 @@ class RemoteExecutor:
         if job.substitutions:
             subs = decode_terms(job.substitutions)
             names = sorted(subs)
-            text += ("\nVALUES (" + " ".join("?" + n for n in names) + ") { ("
-                     + " ".join(_term(subs[n]) for n in names) + ") }")
+            text = self._store.bind(text, "VALUES (" + " ".join("?" + n for n in names) + ") { ("
+                                    + " ".join(_term(subs[n]) for n in names) + ") }")
         params: list[tuple[str, str]] = []
         has_from = any(w == "FROM" for w, _ in keywords(job.sparql))
         if job.default_graph is not None or job.named_graphs is not None:
@@ -182,9 +278,7 @@ class RemoteExecutor:
                 params += [("default-graph-uri", g) for g in self.dataset.named]
                 params += [("named-graph-uri", g) for g in self.dataset.named]
         accept = "application/sparql-results+json" if kind == "results" else "application/n-triples"
-        url = self.dataset.url + ("?" + urllib.parse.urlencode(params) if params else "")
-        status, body, _ = _http(url, method="POST", data=text.encode("utf-8"), timeout=timeout,
-                                headers={"Content-Type": "application/sparql-query", "Accept": accept})
+        status, body, _ = self._store.send(self.dataset.url, self._store.prepare(text, form), params, accept, timeout)
         if status == 400:
             try:  # a syntax error: say where, as the embedded store does (parsed by an empty store;
                 # a query that may call out is never evaluated here)
@@ -204,28 +298,42 @@ class RemoteExecutor:
             truncated = cap is not None and len(triples) > cap
             triples = triples[:cap] if truncated else triples
             out = ox.serialize(triples, format=fmt.rdf_format) or b""
-            return Answer("graph", fmt.name, fmt.media_type, out, len(triples), truncated)
+            n, by = len(triples), "rows" if truncated else None
+            while job.byte_cap and len(out) > job.byte_cap and n:
+                n, by = _shrink(n, out, job.byte_cap), "bytes"
+                out = ox.serialize(triples[:n], format=fmt.rdf_format) or b""
+            return Answer("graph", fmt.name, fmt.media_type, out, n, by is not None, by)
         doc = json.loads(body)
         if "boolean" in doc:
             parsed = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
             return Answer("results", fmt.name, fmt.media_type, Result("results", parsed).serialize(fmt), 1, False)
         rows = doc["results"]["bindings"]
+        for row in rows:
+            for term in row.values():
+                if term.get("type") == "typed-literal":
+                    term["type"] = "literal"
         truncated = cap is not None and len(rows) > cap
         if truncated:
             doc["results"]["bindings"] = rows = rows[:cap]
-        out = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        if fmt.name != "json":
-            out = ox.parse_query_results(out, ox.QueryResultsFormat.JSON).serialize(format=fmt.results_format)
-        return Answer("results", fmt.name, fmt.media_type, out, len(rows), truncated)
+        by = "rows" if truncated else None
+        n = len(rows)
+        while True:
+            doc["results"]["bindings"] = rows[:n]
+            out = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            if fmt.name != "json":
+                out = ox.parse_query_results(out, ox.QueryResultsFormat.JSON).serialize(format=fmt.results_format)
+            if not job.byte_cap or len(out) <= job.byte_cap or n == 0:
+                return Answer("results", fmt.name, fmt.media_type, out, n, by is not None, by)
+            n, by = _shrink(n, out, job.byte_cap), "bytes"
 
     def alive(self) -> int:
         return max(0, self.size - self._busy)
 
+    def close(self) -> None:
+        self.policy.close()
+
     def busy(self) -> int:
         return self._busy
-
-    def close(self) -> None:
-        pass
 
 
 @dataclass(frozen=True)
@@ -238,13 +346,38 @@ class PublishReport:
         return sum(self.graphs.values())
 
 
-def publish(dataset_nq: Path, gsp_url: str, *, timeout: float = 120.0) -> PublishReport:
+def publish(dataset_nq: Path, gsp_url: str, *, timeout: float = 120.0, kind: str | None = None,
+            user: str | None = None, password: str | None = None) -> PublishReport:
     """PUT every named graph of a build into the Graph Store Protocol endpoint ``gsp_url``.
 
+    Args:
+        kind: the store's backend (``r2pkg.backends.KINDS``); None = from the URL (Virtuoso's
+            ``/sparql-graph-crud``), else the portable one.
+        user, password: credentials for an endpoint that asks for HTTP Digest or Basic auth
+            (Virtuoso's ``/sparql-graph-crud-auth``).
+
     Raises:
+        InvalidUrl: ``gsp_url`` is not an http(s) URL.
         RemoteStoreError: a PUT was refused or the endpoint is unreachable.
     """
-    ds = ox.Dataset(ox.parse(path=str(dataset_nq), format=ox.RdfFormat.N_QUADS))
+    from .backends import store_for_publish
+
+    check_url(gsp_url, "http://127.0.0.1:7878/store")
+    auth = (user, password or "") if user else None
+    return store_for_publish(gsp_url, kind).publish(dataset_nq, gsp_url, timeout=timeout, auth=auth)
+
+
+def _publish_gsp(dataset_nq: Path, gsp_url: str, *, timeout: float = 120.0,
+                 auth: tuple[str, str] | None = None, as_served: bool = False) -> PublishReport:
+    """PUT each graph; with ``as_served``, the quads as the embedded store holds and serves them
+    (pyoxigraph stores integer-derived datatypes such as xsd:nonNegativeInteger as xsd:integer), so
+    a store that keeps datatypes as written answers the same as the embedded one."""
+    check_url(gsp_url, "http://127.0.0.1:7878/store")
+    if as_served:
+        ds = ox.Store()
+        ds.bulk_load(path=str(dataset_nq), format=ox.RdfFormat.N_QUADS)
+    else:
+        ds = ox.Dataset(ox.parse(path=str(dataset_nq), format=ox.RdfFormat.N_QUADS))
     graphs: dict[str, list[ox.Triple]] = {}
     for q in ds:
         graphs.setdefault(q.graph_name.value, []).append(q.triple)
@@ -252,8 +385,11 @@ def publish(dataset_nq: Path, gsp_url: str, *, timeout: float = 120.0) -> Publis
     for g in sorted(graphs):
         body = ox.serialize(graphs[g], format=ox.RdfFormat.N_TRIPLES)
         url = gsp_url + ("&" if "?" in gsp_url else "?") + urllib.parse.urlencode({"graph": g})
-        status, resp, _ = _http(url, method="PUT", data=body, timeout=timeout,
+        status, resp, _ = _http(url, method="PUT", data=body, timeout=timeout, auth=auth,
                                 headers={"Content-Type": "application/n-triples"})
+        if status == 401:
+            raise RemoteStoreError(f"PUT {g} answered 401: the store wants credentials"
+                                   + (" other than those given" if auth else " (--user/--password)"))
         if status not in (200, 201, 204):
             raise RemoteStoreError(f"PUT {g} answered {status}: {resp[:200].decode('utf-8', 'replace')}")
         counts[g] = len(graphs[g])

@@ -67,18 +67,20 @@ def resident() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def confine(*, network: bool = False, memory_mb: int | None = None) -> None:
+def confine(*, network: bool = False, memory_mb: int | None = None, nice: int = NICE) -> None:
     """Confine the calling process (a freshly forked worker); irreversible.
 
     Args:
         network: keep the network (only for the allowlisted SERVICE pool).
         memory_mb: address space allowed beyond the current size; None or 0 = no limit.
+        nice: how much lower the CPU priority is than the server's.
 
     Raises:
         SandboxUnavailable: ``network`` is False and the seccomp filter cannot be installed.
     """
     try:
-        os.nice(NICE)
+        if nice:
+            os.nice(nice)
     except OSError:
         pass
     if memory_mb:

@@ -1,6 +1,7 @@
 """Which input files make up the dataset, and which named graph each one becomes."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,22 @@ def input_files(res: Resources) -> list[InputFile]:
         name = p.relative_to(res.data).with_suffix("").as_posix()
         files.append(InputFile(p, graph_iri(name), name))
     return files
+
+
+_PREFIX = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*|):\s*<([^>]*)>", re.MULTILINE | re.IGNORECASE)
+
+
+def prefixes_of(paths: list[Path]) -> dict[str, str]:
+    """The prefixes the Turtle files declare (``prefix -> namespace``); the first file wins a clash."""
+    out: dict[str, str] = {}
+    for p in paths:
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # parse_turtle reports such files
+        for name, ns in _PREFIX.findall(text):
+            out.setdefault(name, ns)
+    return out
 
 
 def parse_turtle(path: Path) -> Graph:

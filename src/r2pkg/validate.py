@@ -5,6 +5,7 @@ conforms when no result has severity ``sh:Violation`` (warnings and infos are re
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,11 +14,12 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from .namespaces import SH
-from .provenance import check_passages
+from .provenance import PROV_DERIVED, check_passages, missing_passages
 
 SHAPES_NS = "https://w3id.org/r2pkg/shapes#"
 PASSAGE_CHECK_SHAPE = URIRef(SHAPES_NS + "PassageMatchesSource")
 OWLRL_CHECK_SHAPE = URIRef(SHAPES_NS + "OwlRlConsistency")
+PASSAGE_EXISTS_SHAPE = URIRef(SHAPES_NS + "PassageExists")
 SEVERITIES = ("Violation", "Warning", "Info")
 
 
@@ -63,9 +65,20 @@ def load_shapes(shapes_dir: Path) -> Graph:
     return g
 
 
-def _short(term: object) -> str:
+_LOCAL = re.compile(r"^[A-Za-z0-9_](?:[\w.-]*[\w-])?$")
+
+
+def _short(term: object, prefixes: dict[str, str] | None = None) -> str:
+    """``term`` as a prefixed name with the prefixes the data and shapes declare (the longest
+    namespace that leaves a plain local name), else as ``<IRI>``; literals and blank nodes as is."""
+    if not isinstance(term, URIRef):
+        return str(term)
     s = str(term)
-    return s.replace(SHAPES_NS, "shapes:").replace("https://w3id.org/r2pkg/", "r2pkg:")
+    best = None
+    for name, ns in (prefixes if prefixes is not None else {"shapes": SHAPES_NS}).items():
+        if s.startswith(ns) and _LOCAL.match(s[len(ns):]) and (best is None or len(ns) > len(best[1])):
+            best = (name, ns)
+    return f"{best[0]}:{s[len(best[1]):]}" if best else f"<{s}>"
 
 
 def _node_shape(shapes: Graph | None, shape: object) -> object:
@@ -81,16 +94,17 @@ def _node_shape(shapes: Graph | None, shape: object) -> object:
     return shape
 
 
-def _findings(report: Graph, shapes: Graph | None = None) -> list[Finding]:
+def _findings(report: Graph, shapes: Graph | None = None,
+              prefixes: dict[str, str] | None = None) -> list[Finding]:
     out = []
     for r in report.subjects(RDF.type, SH.ValidationResult):
         sev = report.value(r, SH.resultSeverity)
         shape = _node_shape(shapes, report.value(r, SH.sourceShape))
         out.append(Finding(
             severity=str(sev).rsplit("#", 1)[-1] if sev else "Violation",
-            shape=_short(shape) if isinstance(shape, URIRef) else "(anonymous shape)",
-            focus=_short(report.value(r, SH.focusNode)),
-            path=_short(report.value(r, SH.resultPath)) if report.value(r, SH.resultPath) else None,
+            shape=_short(shape, prefixes) if isinstance(shape, URIRef) else "(anonymous shape)",
+            focus=_short(report.value(r, SH.focusNode), prefixes),
+            path=_short(report.value(r, SH.resultPath), prefixes) if report.value(r, SH.resultPath) else None,
             message=str(report.value(r, SH.resultMessage) or ""),
         ))
     return out
@@ -120,12 +134,19 @@ def owlrl_errors(tbox: Graph, abox: Graph) -> list[str]:
 
 
 def validate(data: Graph, tbox: Graph, shapes: Graph, sources_dir: Path, *,
-             consistency: bool = False) -> ValidationResult:
+             consistency: bool = False, prefixes: dict[str, str] | None = None,
+             files: dict[str, Graph] | None = None) -> ValidationResult:
     """Validate ``data`` against ``shapes`` (with ``tbox`` as pySHACL's ont_graph).
 
     Adds the passage check (every passage's quote equals the source text at its offsets) and,
     when ``consistency`` is true, the OWL RL consistency check, as results of pseudo-shapes
-    ``shapes:PassageMatchesSource`` and ``shapes:OwlRlConsistency`` so one report holds all.
+    ``shapes:PassageMatchesSource`` and ``shapes:OwlRlConsistency`` so one report holds all; and
+    ``shapes:PassageExists`` for a ``prov:wasDerivedFrom`` naming a passage IRI nothing defines
+    (the message names the IRI, the file ``files`` holds it in, and the nearest existing passage).
+
+    Args:
+        prefixes: prefix -> namespace, to print focus nodes and paths as the data writes them.
+        files: file name -> its graph, to say where a triple is.
     """
     _conforms, report, _text = pyshacl.validate(
         data, shacl_graph=shapes, ont_graph=tbox, inference="none", advanced=True,
@@ -133,7 +154,15 @@ def validate(data: Graph, tbox: Graph, shapes: Graph, sources_dir: Path, *,
     )
     for problem in check_passages(data, sources_dir):
         _add_result(report, PASSAGE_CHECK_SHAPE, problem.passage, problem.message)
+    for fact, iri, nearest in missing_passages(data):
+        where = [name for name, g in (files or {}).items() if (fact, PROV_DERIVED, iri) in g]
+        _add_result(report, PASSAGE_EXISTS_SHAPE, str(fact),
+                    f"prov:wasDerivedFrom {_short(iri, prefixes)}"
+                    + (f" (in {', '.join(where)})" if where else "")
+                    + " names a passage that does not exist"
+                    + (f"; the nearest existing passage is {_short(URIRef(nearest), prefixes)}" if nearest else "")
+                    + "; create it with `r2pkg passage \"<exact text>\"`, or correct the IRI")
     if consistency:
         for msg in owlrl_errors(tbox, data):
             _add_result(report, OWLRL_CHECK_SHAPE, "https://w3id.org/r2pkg/ontology", msg)
-    return ValidationResult(report=report, findings=_findings(report, shapes))
+    return ValidationResult(report=report, findings=_findings(report, shapes, prefixes))

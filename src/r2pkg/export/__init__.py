@@ -25,7 +25,7 @@ from .writers import (GRAPH_FORMATS, TABLES, GraphFormat, UnknownGraphFormat, cy
 
 __all__ = ["VIEWS", "GRAPH_FORMATS", "TABLES", "View", "GraphFormat", "UnknownView", "UnknownGraphFormat",
            "ViewError", "build_graph", "cytoscape_json", "export_view", "get_view", "graph_format", "render",
-           "rows_from_json", "view_graph", "view_query", "write_csv", "write_dot", "check_table"]
+           "rows_from_json", "view_graph", "view_query", "write_csv", "write_dot", "check_table", "build_date"]
 
 
 def check_table(table: str) -> str:
@@ -37,12 +37,20 @@ def check_table(table: str) -> str:
     return table
 
 
-def render(sparql_json: bytes | str, view: str, fmt: str | GraphFormat, table: str = "nodes") -> tuple[bytes, nx.MultiDiGraph]:
+def render(sparql_json: bytes | str, view: str, fmt: str | GraphFormat, table: str = "nodes",
+           date: str | None = None) -> tuple[bytes, nx.MultiDiGraph]:
     """The SPARQL JSON result of a view query, written in ``fmt`` (the web app runs the query in a
-    worker process and renders here). Returns the bytes and the graph."""
+    worker process and renders here). ``date`` is the build's (``built_at``), which GEXF records.
+    Returns the bytes and the graph."""
     f = fmt if isinstance(fmt, GraphFormat) else graph_format(fmt)
     g = build_graph(rows_from_json(sparql_json), get_view(view).name)
-    return f.write(g, check_table(table)), g
+    return f.write(g, check_table(table), date), g
+
+
+def build_date(dataset: object) -> str | None:
+    """The ``built_at`` of the build ``dataset`` was loaded from (None for a remote store)."""
+    manifest = getattr(getattr(dataset, "build", None), "manifest", None)
+    return manifest.get("built_at") if isinstance(manifest, dict) else None
 
 
 def view_graph(store: ox.Store, queries_dir, view: str) -> nx.MultiDiGraph:
@@ -70,4 +78,4 @@ def export_view(res: Resources, view: str, fmt: str, *, table: str = "nodes",
         from ..store import load
 
         dataset = load(ensure_build(res))
-    return f.write(view_graph(dataset.store, res.queries, view), table)
+    return f.write(view_graph(dataset.store, res.queries, view), table, build_date(dataset))

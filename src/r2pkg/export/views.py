@@ -70,6 +70,8 @@ VIEWS: dict[str, View] = {v.name: v for v in (
     View("delegation", "who spoke on behalf of whom: deliverer -> group -> covered states", explorer=True),
     View("membership", "states and the organisations and groups they belong to (formal and stated)"),
     View("full", "the whole RDF graph as a property graph (IRIs, object properties, literal attributes)"),
+    View("series", "the meetings of 2009-2025 and the states named at them (readers, challengers, Group of "
+                   "Friends members), dated for a timeline (GEXF start)"),
 )}
 
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -30,7 +31,7 @@ class UnknownGraphFormat(R2pkgError):
     status = 404
 
 
-def _graphml(g: nx.MultiDiGraph, table: str) -> bytes:
+def _graphml(g: nx.MultiDiGraph, table: str, date: str | None = None) -> bytes:
     import networkx as nx
 
     buf = io.BytesIO()
@@ -38,15 +39,25 @@ def _graphml(g: nx.MultiDiGraph, table: str) -> bytes:
     return buf.getvalue()
 
 
-def _gexf(g: nx.MultiDiGraph, table: str) -> bytes:
+def _gexf(g: nx.MultiDiGraph, table: str, date: str | None = None) -> bytes:
     import networkx as nx
 
     h = g.copy()  # networkx's GEXF writer numbers edges unless they carry an "id": use the view's key
     for _, _, k, attrs in h.edges(keys=True, data=True):
         attrs["id"] = k
+    # A view's ISO-date "time_start" becomes the GEXF start (networkx then writes mode="dynamic",
+    # timeformat="date"), so Gephi's timeline plays the view; other views have none and stay static.
+    for attrs in [a for _, a in h.nodes(data=True)] + [a for *_, a in h.edges(keys=True, data=True)]:
+        t = attrs.get("time_start")
+        if isinstance(t, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
+            attrs["start"] = t
     buf = io.BytesIO()
     nx.write_gexf(h, buf, encoding="utf-8", prettyprint=True)
-    return buf.getvalue()
+    out = buf.getvalue()
+    if date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date[:10]):  # networkx stamps today's date: the export is of a build, so it carries the build's date
+        out = re.sub(rb'(<meta[^>]*\blastmodifieddate=")[0-9-]+(")', rb"\g<1>" + date[:10].encode() + rb"\g<2>",
+                     out, count=1)
+    return out
 
 
 def cytoscape_json(g: nx.MultiDiGraph) -> dict:
@@ -59,7 +70,7 @@ def cytoscape_json(g: nx.MultiDiGraph) -> dict:
     return data
 
 
-def _cytoscape(g: nx.MultiDiGraph, table: str) -> bytes:
+def _cytoscape(g: nx.MultiDiGraph, table: str, date: str | None = None) -> bytes:
     return json.dumps(cytoscape_json(g), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -91,7 +102,7 @@ def write_dot(g: nx.MultiDiGraph) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _dot(g: nx.MultiDiGraph, table: str) -> bytes:
+def _dot(g: nx.MultiDiGraph, table: str, date: str | None = None) -> bytes:
     return write_dot(g).encode("utf-8")
 
 
@@ -128,7 +139,7 @@ def write_csv(g: nx.MultiDiGraph, table: str = "nodes") -> str:
     return out.getvalue()
 
 
-def _csv(g: nx.MultiDiGraph, table: str) -> bytes:
+def _csv(g: nx.MultiDiGraph, table: str, date: str | None = None) -> bytes:
     return write_csv(g, table).encode("utf-8")
 
 
@@ -137,7 +148,7 @@ class GraphFormat:
     name: str                    # the CLI's --format
     extensions: tuple[str, ...]  # URL extensions (/export/<view>.<ext>); the first is canonical
     media_type: str
-    write: Callable[[nx.MultiDiGraph, str], bytes]
+    write: Callable[..., bytes]  # (graph, table, date=None): date is the build's (ISO 8601), GEXF records it
     download: bool               # served as an attachment (a file to open in Gephi, Graphviz...)
     description: str
 

@@ -15,6 +15,7 @@ text is exactly the passage's text).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -49,6 +50,8 @@ class Token:
     first: bool = True  # for open: the first fragment (carries the anchor)
     depth: int = 0
     refs: list[Passage] = field(default_factory=list)
+    start: int = 0  # for text: its offset in the source
+    runs: list[tuple[str, str]] = field(default_factory=list)  # for text: (CSS classes, text), see styled
 
 
 def tokens(text: str, passages: list[Passage]) -> list[Token]:
@@ -85,8 +88,63 @@ def tokens(text: str, passages: list[Passage]) -> list[Token]:
             stack.append(p)
             cluster.append(p)
         if i + 1 < len(bounds):
-            out.append(Token("text", text=text[pos:bounds[i + 1]]))
+            out.append(Token("text", text=text[pos:bounds[i + 1]], start=pos))
     return out
+
+
+# The Markdown the stored sources use, shown as formatting rather than as markup. The markup
+# characters stay in the page, in hidden spans, so every highlight's text is still the passage's
+# exact text and offsets are untouched.
+_HEADING = re.compile(r"^(#{1,6})([ \t]+)(\S[^\n]*)$", re.M)
+_STRONG = re.compile(r"(\*\*)(?=\S)([^\n]*?\S)(\*\*)")
+_EM = re.compile(r"(?<![*\w])(\*)(?=[^\s*])([^*\n]*?[^\s*])(\*)(?![*\w])")
+_SUP = re.compile(r"(<sup>)([^<\n]*)(</sup>)")
+SYNTAX = "md-syntax"
+
+
+def markdown_classes(text: str) -> list[frozenset[str]]:
+    """For every character of ``text``, the CSS classes of the Markdown it is part of: ``md-h1`` ...
+    ``md-h6``, ``md-strong``, ``md-em``, ``md-sup`` for content, ``md-syntax`` for the markup.
+
+    >>> c = markdown_classes("## A *b*")
+    >>> [sorted(x) for x in c]  # doctest: +NORMALIZE_WHITESPACE
+    [['md-syntax'], ['md-syntax'], ['md-syntax'], ['md-h2'], ['md-h2'], ['md-h2', 'md-syntax'],
+     ['md-em', 'md-h2'], ['md-h2', 'md-syntax']]
+    """
+    classes: list[set[str]] = [set() for _ in text]
+
+    def mark(a: int, b: int, cls: str) -> None:
+        for i in range(a, b):
+            classes[i].add(cls)
+
+    for m in _HEADING.finditer(text):
+        mark(m.start(1), m.end(2), SYNTAX)
+        mark(m.start(3), m.end(3), f"md-h{len(m.group(1))}")
+    for rx, cls in ((_STRONG, "md-strong"), (_EM, "md-em"), (_SUP, "md-sup")):
+        for m in rx.finditer(text):
+            mark(m.start(1), m.end(1), SYNTAX)
+            mark(m.start(2), m.end(2), cls)
+            mark(m.start(3), m.end(3), SYNTAX)
+    return [frozenset(c) for c in classes]
+
+
+def styled(tokens: list[Token], text: str) -> list[Token]:
+    """Set ``runs`` on every text token: its characters grouped by their Markdown classes (a
+    character of markup has only ``md-syntax``). Returns ``tokens``."""
+    classes = markdown_classes(text)
+    for t in tokens:
+        if t.kind != "text":
+            continue
+        runs: list[tuple[str, str]] = []
+        for i, ch in enumerate(t.text):
+            c = classes[t.start + i]
+            name = SYNTAX if SYNTAX in c else " ".join(sorted(c))
+            if runs and runs[-1][0] == name:
+                runs[-1] = (name, runs[-1][1] + ch)
+            else:
+                runs.append((name, ch))
+        t.runs = runs
+    return tokens
 
 
 def footnotes(passages: list[Passage]) -> list[Passage]:

@@ -27,14 +27,11 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Application factory: settings from defaults, ``R2PKG_*`` environment, then ``config``.
 
-    The dataset is loaded once (from the build artefact, building first if there is none, or the
-    ``DATASET`` passed in) and query workers are forked holding it; requests never reparse RDF.
+    The backend is opened once (:func:`r2pkg.backends.open_backend`): the embedded store loads the
+    dataset (from the build artefact, building first if there is none, or the ``DATASET`` passed in)
+    and query workers are forked holding it, so requests never reparse RDF; with ``STORE``, queries
+    go to that remote store.
     """
-    from ..build import current_build, ensure_build
-    from ..errors import R2pkgError
-    from ..executor import Executor
-    from ..paths import resources
-    from ..store import load
     from .cache import AnswerCache
     from .state import Metrics, State
     from . import ops
@@ -51,44 +48,15 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_QUERY_BYTES"]) + 4096
     app.json.sort_keys = False
 
-    dataset = settings["DATASET"]
-    res = None
-    if settings["STORE"]:
-        from ..remote import RemoteExecutor, connect
+    from ..backends import open_backend
+    from ..executor import WorkerConfig
 
-        dataset = connect(str(settings["STORE"]), timeout=float(settings["QUERY_TIMEOUT"]) * 6,
-                          union=settings["STORE_UNION"])
-        try:
-            res = resources(settings["HOME"], settings["BUILD_DIR"])
-            dataset.build = current_build(res.build_dir)
-            if dataset.holds(dataset.build):  # the remote store holds exactly this build
-                dataset.build_id = dataset.build.build_id
-        except R2pkgError:  # resources and a local build only add named queries, docs and dumps
-            pass
-    elif dataset is None:
-        res = resources(settings["HOME"], settings["BUILD_DIR"])
-        dataset = load(ensure_build(res))
-    else:
-        try:
-            res = resources(settings["HOME"], settings["BUILD_DIR"])
-        except Exception:  # noqa: BLE001 - an injected dataset needs no resources
-            res = None
-    if settings["STORE"]:
-        executor = RemoteExecutor(dataset, workers=int(settings["QUERY_WORKERS"]),
-                                  max_workers=int(settings["QUERY_MAX_WORKERS"]),
-                                  timeout=float(settings["QUERY_TIMEOUT"]),
-                                  queue_timeout=float(settings["QUEUE_TIMEOUT"]))
-    else:
-        from ..executor import WorkerConfig
-
-        executor = Executor(dataset.store, workers=int(settings["QUERY_WORKERS"]),
-                            max_workers=max(int(settings["QUERY_WORKERS"]), int(settings["QUERY_MAX_WORKERS"])),
-                            timeout=float(settings["QUERY_TIMEOUT"]),
-                            queue_timeout=float(settings["QUEUE_TIMEOUT"]),
-                            config=WorkerConfig(memory_mb=int(settings["WORKER_MEMORY_MB"]) or None,
-                                                recycle_mb=int(settings["WORKER_RECYCLE_MB"]) or None,
-                                                policy=as_bool(settings["POLICY_CHECK"]),
-                                                service_allowlist=frozenset(split_list(settings["SERVICE_ALLOWLIST"]))))
+    worker_config = WorkerConfig(memory_mb=int(settings["WORKER_MEMORY_MB"]) or None,
+                                 recycle_mb=int(settings["WORKER_RECYCLE_MB"]) or None,
+                                 policy=as_bool(settings["POLICY_CHECK"]), nice=int(settings["WORKER_NICE"]),
+                                 service_allowlist=frozenset(split_list(settings["SERVICE_ALLOWLIST"])))
+    # the one place a backend is chosen: embedded, or the remote store's kind (r2pkg.backends)
+    dataset, executor, res = open_backend(settings, worker_config)
     atexit.register(executor.close)
     st = State(res=res, dataset=dataset, executor=executor,
                cache=AnswerCache(int(settings["CACHE_MAX_BYTES"])), metrics=Metrics(), settings=settings,

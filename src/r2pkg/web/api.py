@@ -1,39 +1,103 @@
 """Named queries as an API: ``/api/queries``, ``/api/queries/<name>`` and the OpenAPI document."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+import json
+import re
+from urllib.parse import urlencode
 
-from .. import __version__
+import pyoxigraph as ox
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+
+from .. import __version__, named
 from ..errors import UnknownQuery
 from ..executor import Job, encode_terms
 from ..formats import FORMATS
+from ..linked.iris import curie
+from ..linked.queries import solutions
+from ..namespaces import ID, source_iri
+from ..safety import QUERY_FORMS, query_form
+from .conneg import wants_html
+from .representations import iri_map, urls
 from .responses import answer_response, pick_format
 from .state import state
 from .urls import external_for, external_root, request_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 RESERVED = ("format",)
+PASSAGE = re.compile("^" + re.escape(str(ID)) + r"passage/([^/]+)/(\d+)-(\d+)$")
 
 
 @bp.get("/queries")
 def list_queries() -> Response:
     st = state()
-    return jsonify({"queries": [{**q.as_dict(), "url": external_for("api.run_query", name=q.name)}
-                                for q in st.queries.values()]})
+    entries = [{**q.as_dict(), "url": external_for("api.run_query", name=q.name)} for q in st.queries.values()]
+    if request.args.get("format") != "json" and wants_html(request.headers.get("Accept")):
+        html = render_template("api/queries.html", queries=entries, json=f"{request_url()}?format=json",
+                               openapi=url_for("api.openapi"))
+        resp = Response(html, content_type="text/html; charset=utf-8")
+        resp.headers["Vary"] = "Accept"
+        return resp
+    resp = jsonify({"queries": entries})
+    resp.headers["Vary"] = "Accept"
+    return resp
 
 
 @bp.get("/queries/<name>")
 def run_query(name: str) -> Response:
+    """A named query's results: JSON (or by Accept / ``format=``) for programs, an HTML table for a
+    browser. ``name`` may be a unique prefix (``cq05``), as in ``r2pkg query``."""
     st = state()
-    q = st.queries.get(name)
-    if q is None:
-        raise UnknownQuery(f"no named query {name!r}", available=list(st.queries))
+    try:
+        q = named.resolve(st.queries, name)
+    except UnknownQuery as e:
+        raise UnknownQuery(e.message, available=list(st.queries)) from e
     values = {k: v for k, v in request.args.items() if k not in RESERVED}
     subs = q.bindings(values)
-    fmt = pick_format(q.text, request.args.get("format"), request.headers.get("Accept"))
-    job = Job(q.text, fmt.name, base_iri=request_url(), substitutions=encode_terms(subs),
+    accept = request.headers.get("Accept")
+    if request.args.get("format") is None and wants_html(accept) and QUERY_FORMS.get(query_form(q.text) or "") == "results":
+        return _page(st, q, values, subs)
+    fmt = pick_format(q.text, request.args.get("format"), accept)
+    job = Job(q.text, fmt.name, base_iri=_canonical(q.name), substitutions=encode_terms(subs),
               row_cap=st.settings["ROW_CAP"] or None)
     return answer_response(st, job, cacheable=True)
+
+
+def _canonical(name: str) -> str:
+    """The URL of a named query under its full name (a prefix gives the same base IRI, ETag, cache)."""
+    return external_for("api.run_query", name=name)
+
+
+def _cell(term: object, iris, pages) -> dict | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        m = PASSAGE.search(term.value)
+        evidence = pages.source_page(str(source_iri(m.group(1))), int(m.group(2)), int(m.group(3))) if m else None
+        return {"href": iris.href(term.value), "iri": term.value, "text": curie(term.value), "evidence": evidence}
+    return {"text": term.value if isinstance(term, ox.Literal) else str(term)}
+
+
+def _page(st, q, values: dict[str, str], subs) -> Response:
+    """The HTML page of a named query's results: IRIs link to their /id/... pages, passages also
+    to their place in the source."""
+    job = Job(q.text, "json", base_iri=_canonical(q.name), substitutions=encode_terms(subs),
+              row_cap=st.settings["ROW_CAP"] or None)
+    ans, tag, _ = st.answer(job)
+    data = json.loads(ans.body)
+    iris, pages = iri_map(), urls()
+    variables = data.get("head", {}).get("vars", [])
+    rows = [[_cell(sol.get(v), iris, pages) for v in variables] for sol in solutions(ans.body)] if "boolean" not in data else []
+    here = _canonical(q.name)
+    formats = [(label, f"{here}?{urlencode({**values, 'format': fmt})}")
+               for label, fmt in (("JSON", "json"), ("CSV", "csv"), ("TSV", "tsv"), ("XML", "xml"))]
+    html = render_template("api/query.html", q=q, variables=variables, rows=rows, boolean=data.get("boolean"),
+                           params=[{"name": k, "value": v} for k, v in values.items()], formats=formats,
+                           truncated=ans.truncated)
+    resp = Response(html, content_type="text/html; charset=utf-8")
+    resp.headers["Vary"] = "Accept"
+    resp.headers["X-R2pkg-Build"] = st.build_id
+    resp.headers["Cache-Control"] = f"public, max-age={st.settings['CACHE_MAX_AGE']}"
+    return resp
 
 
 @bp.get("/openapi.json")

@@ -6,6 +6,7 @@ DEFAULTS: dict[str, object] = {
     "HOME": None,              # resource root (ontology/, shapes/, data/, queries/); None = packaged/checkout
     "BUILD_DIR": None,         # build artefacts; None = per-checkout cache folder
     "STORE": None,             # URL of a remote SPARQL query endpoint to serve instead of the embedded store
+    "STORE_KIND": None,        # the remote store's backend (r2pkg.backends: sparql, virtuoso); None = detect
     "STORE_UNION": None,       # how the remote store is asked for the union default graph; None = detect
     "DATASET": None,           # an already loaded r2pkg.store.LoadedDataset (tests inject one)
     "QUERY_TIMEOUT": 5.0,      # seconds of wall-clock time per query before the worker is killed
@@ -17,6 +18,7 @@ DEFAULTS: dict[str, object] = {
     "ROW_CAP": 100000,         # at most this many result rows/triples; announced in X-Result-Row-Cap
     "MAX_ANSWER_BYTES": 32 * 1024 * 1024,  # at most this many bytes per answer; announced in X-Result-Byte-Cap
     "WORKER_MEMORY_MB": 1024,  # address space a query worker may add to what it was forked with; 0 = no limit
+    "WORKER_NICE": 10,         # query workers run this much below the server's CPU priority (0 = same)
     "WORKER_RECYCLE_MB": 64,   # a worker whose resident memory grew by more is replaced after its answer
     "POLICY_CHECK": True,      # parse queries and refuse updates/SERVICE; False only to test the sandbox alone
     "HEADER_TIMEOUT": 5.0,     # seconds a connection may take to send a complete request header

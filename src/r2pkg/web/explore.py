@@ -1,4 +1,5 @@
-"""``/explore`` (the interactive network) and ``/charts`` (server-side SVG charts, their CSV and SVG).
+"""``/explore`` (the interactive network), ``/charts`` (server-side SVG charts, their CSV and SVG) and
+``/series`` (the meetings of 2009-2025, and a page per meeting with every figure and its page).
 
 The explorer page carries no data: its script fetches ``/export/<view>.cyjs``. Chart queries
 (``queries/views/chart-*.rq``) run in the query workers like every other query.
@@ -11,6 +12,7 @@ from markupsafe import Markup
 from ..charts import CHARTS, UnknownChart, chart_csv, chart_query, chart_rows, chart_svg, get_chart
 from ..export import GRAPH_FORMATS, VIEWS
 from ..namespaces import BASE
+from .. import series as series_data
 from .exports import queries_dir, run_select
 from .state import state
 
@@ -75,3 +77,32 @@ def chart_file(name: str, ext: str) -> Response:
     if ext == "csv":
         resp.headers["Content-Disposition"] = f'inline; filename="r2pkg-chart-{name}.csv"'
     return resp
+
+
+def _series() -> tuple[list, list]:
+    st = state()
+    rows = [chart_rows(run_select(st, series_data.query_text(queries_dir(st), name))[0])
+            for name in series_data.QUERIES]
+    return series_data.meetings(*rows)
+
+
+def _page_of(iri: str) -> str:
+    """The path this server serves an r2pkg IRI under."""
+    return request.script_root + "/" + iri.removeprefix(BASE) if iri.startswith(BASE) else iri
+
+
+@bp.get("/series")
+def series() -> Response:
+    meetings, series_figures = _series()
+    return Response(render_template("series.html", meetings=meetings, series_figures=series_figures,
+                                    page_of=_page_of, charts=[CHARTS["participation-by-meeting"],
+                                                              CHARTS["groups-over-time"]]),
+                    content_type="text/html; charset=utf-8")
+
+
+@bp.get("/series/<key>")
+def series_meeting(key: str) -> Response:
+    meetings, _ = _series()
+    m = series_data.meeting(meetings, key)
+    return Response(render_template("series-meeting.html", m=m, page_of=_page_of),
+                    content_type="text/html; charset=utf-8")

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, request
 
 from ..errors import ResourceNotFound
 from ..executor import Job
-from ..export import check_table, get_view, render, view_query
+from ..export import build_date, check_table, get_view, render, view_query
 from ..export.writers import BY_EXTENSION, GraphFormat, UnknownGraphFormat
 from .state import State, state
 
@@ -52,7 +52,7 @@ def export_view(view: str, ext: str) -> Response:
         hit = st.cache.get("export:" + tag)
         if hit is None:
             body, _ = run_select(st, q.text)
-            data, g = render(body, view, fmt, table)
+            data, g = render(body, view, fmt, table, build_date(st.dataset))
             hit = (data, g.number_of_nodes(), g.number_of_edges())
             st.cache.put("export:" + tag, hit, len(data))
         data, nodes, edges = hit  # type: ignore[misc]

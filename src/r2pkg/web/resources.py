@@ -66,7 +66,8 @@ def source(source_id: str) -> Response:
     if not rows:
         raise UnknownResource(f"no stored source {source_id!r} is described in the graph", iri=iri)
     title, passages = sourceview.passages_from_rows(rows, m.href)
-    tokens = sourceview.tokens(read_source(path), passages)
+    text = read_source(path)
+    tokens = sourceview.styled(sourceview.tokens(text, passages), text)
     html = render_template("linked/source.html", title=title or source_id, source_id=source_id,
                            source_href=m.href(iri), tokens=tokens, notes=sourceview.footnotes(passages),
                            href=m.href)

@@ -7,9 +7,13 @@ halved the throughput of small queries; with one thread, a single slow query sta
 Here the event loop itself answers what cannot block: repeated GETs from the raw answer cache,
 answers in the answer cache, protocol errors, refusals, 304s, ``/healthz`` and static files. No
 query is ever evaluated here: a query that needs a worker raises
-:class:`~r2pkg.web.state.WouldBlock` before any work is done and is run again in a *query* thread;
-every other path (pages, exports, the API) runs in a *page* thread. The two pools are apart, so
-slow queries never hold up pages, and nothing holds up health checks and static files.
+:class:`~r2pkg.web.state.WouldBlock` before any work is done. If a worker is free, the loop sends
+it the job and awaits its answer on the worker's pipe (a reader and a timer of the loop: no thread
+hand-off, the query's timeout still kills the worker), then makes the reply; if none is free, the
+request awaits one on the loop until its deadline (then 503 ``OVERLOADED``). Only what cannot be
+awaited (a remote store, the allowlisted SERVICE pool) runs again in a *query* thread.
+Every other path (pages, exports, the API) runs in a *page* thread. The pools are apart, so slow
+queries never hold up pages, and nothing holds up health checks and static files.
 
 Every wait is bounded: each pool takes at most its threads plus ``MAX_PENDING`` requests (more get
 503 ``OVERLOADED`` at once), and a request waits for a query worker only until ``QUEUE_TIMEOUT``
@@ -30,18 +34,20 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-from ..executor import set_deadline
+from ..errors import R2pkgError
+from ..executor import Deferred, set_deadline
 from .errors import json_reply
 from .fastpath import PATHS
 from .rawcache import RawAnswerCache
-from .state import WouldBlock, forbid_blocking, state
+from .state import WouldBlock, forbid_blocking, prepared, state
 
 log = logging.getLogger("r2pkg.web")
 
 _JOIN = {"cookie": "; "}  # repeated request headers are joined as one WSGI value (RFC 9110 §5.3)
 
 
-INLINE = ("/healthz", "/static/")  # answered on the event loop: they never wait for anything
+INLINE = ("/healthz", "/static/")
+_GONE = object()  # answered on the event loop: they never wait for anything
 
 
 class Full(Exception):
@@ -77,6 +83,7 @@ class RsgiApp:
         self.queue_timeout, self.retry_after = queue_timeout, retry_after
         # repeated GETs are looked up in the raw answer cache straight from the RSGI scope
         self.raw = wsgi_app if isinstance(wsgi_app, RawAnswerCache) else None
+        self.executor = None  # the query worker pool, when queries may be awaited on the loop
         self.pages = Lane(page_threads, max_pending, "r2pkg-page")
         self.queries = Lane(query_threads, max_pending, "r2pkg-query")
         self.guard = None
@@ -116,10 +123,20 @@ class RsgiApp:
             if environ["PATH_INFO"] in PATHS and (scope.method == "POST" or environ["QUERY_STRING"]):
                 try:
                     status, headers, out = self.call(environ)
-                except WouldBlock:  # nothing was done yet: a fresh environ (unread input) for the thread
+                except WouldBlock as wb:  # nothing was done yet: a fresh environ (unread input) next
                     fresh = self.environ(scope, body)
                     fresh["r2pkg.deadline"] = environ["r2pkg.deadline"]
-                    status, headers, out = await self.queries.run(self.call, fresh)
+                    outcome = await self._on_loop(wb, environ["r2pkg.deadline"], proto)
+                    if outcome is _GONE:  # the client left while its query waited for a worker
+                        return
+                    if outcome is None:  # a remote store, or the allowlisted pool: wait in a query thread
+                        status, headers, out = await self.queries.run(self.call, fresh)
+                    else:  # the second pass finds the answer ready (or its error) and replies
+                        prepared(wb.tag, outcome)
+                        try:
+                            status, headers, out = self.call(fresh)
+                        finally:
+                            prepared(None, None)
             elif scope.path.startswith(INLINE):
                 status, headers, out = self.call(environ)
             else:
@@ -128,6 +145,41 @@ class RsgiApp:
             reply = json_reply("OVERLOADED", "the server is at capacity; retry shortly", 503, reason="queue-full")
             status, headers, out = reply.status, reply.headers + [("Retry-After", str(self.retry_after))], reply.body
         proto.response_bytes(status, headers, out)
+
+    async def _on_loop(self, wb: WouldBlock, deadline: float, proto=None):
+        """The answer to the query that would block, from a worker awaited on the loop (waiting for
+        a free one until the request's deadline): an Answer or the domain error it raised; None when
+        the executor cannot be awaited (a remote store) or the answer needs the allowlisted pool, so
+        a query thread waits instead; ``_GONE`` when the client disconnected while its request
+        waited for a worker (it then stops waiting: abandoned requests do not pile up)."""
+        executor = self.executor
+        if wb.job is None or executor is None or not hasattr(executor, "take_on_loop"):
+            return None
+        try:
+            worker = executor.take_nowait()
+            if worker is None:  # every worker is busy: wait, unless the client goes away first
+                waiting = asyncio.ensure_future(executor.take_on_loop(deadline))
+                gone = asyncio.ensure_future(proto.client_disconnect()) if proto is not None \
+                    and hasattr(proto, "client_disconnect") else None
+                try:
+                    done, _ = await asyncio.wait({waiting, gone} - {None}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    if gone is not None and not gone.done():
+                        gone.cancel()
+                if waiting not in done:
+                    waiting.cancel()
+                    try:
+                        worker = await waiting  # it may have got a worker just now: give it back
+                    except (asyncio.CancelledError, R2pkgError):
+                        return _GONE
+                    executor.give_back(worker)
+                    return _GONE
+                worker = waiting.result()
+            return await executor.run_on_loop(worker, wb.job)
+        except Deferred:
+            return None
+        except R2pkgError as e:
+            return e
 
     # -- WSGI bridge -----------------------------------------------------------------------------
 
@@ -204,6 +256,7 @@ def create_rsgi_app(config: dict | None = None) -> RsgiApp:
                    max_body=int(app.config["MAX_CONTENT_LENGTH"]), close=st.executor.close,
                    max_pending=int(cfg["MAX_PENDING"]), queue_timeout=float(cfg["QUEUE_TIMEOUT"]),
                    retry_after=int(cfg["RETRY_AFTER"]))
+    rsgi.executor = st.executor
     if cfg.get("LISTEN_PORT"):
         from .guard import ConnectionGuard
 

@@ -25,8 +25,19 @@ log = logging.getLogger("r2pkg.query")
 
 class WouldBlock(BaseException):
     """Raised in a thread that must not wait for a query worker (an event loop), instead of
-    waiting: the caller runs the request again in a thread that may. A BaseException, so that no
+    waiting: the caller obtains the answer to ``job`` without blocking (from a free worker, awaited
+    on the loop) or runs the request again in a thread that may wait. A BaseException, so that no
     error handler turns this control-flow signal into an HTTP answer."""
+
+    def __init__(self, job: Job | None = None, tag: str | None = None) -> None:
+        super().__init__()
+        self.job, self.tag = job, tag
+
+
+def prepared(tag: str, outcome: "Answer | BaseException") -> None:
+    """Hand the answer to ``tag`` (or the error it raised), obtained without blocking, to the next
+    :meth:`State.answer` on this thread (the request's second pass)."""
+    _thread.prepared = (tag, outcome)
 
 
 _thread = threading.local()
@@ -89,10 +100,17 @@ class State:
             self.metrics.latency_hit.observe(time.perf_counter() - t0)
             self.metrics.answered_hit.inc()
             return hit, tag, True  # type: ignore[return-value]
-        if getattr(_thread, "no_blocking", False):
-            raise WouldBlock
-        # user query text is evaluated only in a confined worker process (r2pkg.sandbox)
-        ans = self.executor.submit(job)
+        ready = getattr(_thread, "prepared", None)
+        if ready is not None and ready[0] == tag:
+            _thread.prepared = None
+            if isinstance(ready[1], BaseException):
+                raise ready[1]
+            ans = ready[1]
+        elif getattr(_thread, "no_blocking", False):
+            raise WouldBlock(job, tag)
+        else:
+            # user query text is evaluated only in a confined worker process (r2pkg.sandbox)
+            ans = self.executor.submit(job)
         dt = time.perf_counter() - t0
         self.metrics.latency_miss.observe(dt)
         self.metrics.answered_miss.inc()

@@ -16,11 +16,25 @@
     populateFromUrl: false,
     copyEndpointOnNewTab: true,
   });
-  // The query goes in the tab's config: Tab.setQuery() throws on a tab that was never shown
-  // (its editor is created lazily), which used to stop the loop after the first example.
-  for (const ex of cfg.examples) {
-    yasgui.addTab(false, { name: ex.name, yasqe: { value: ex.query },
-                           requestConfig: { endpoint: endpoint, method: "POST" } });
+  // Examples open from a picker, one tab each when first chosen (a tab per example wrapped over
+  // several rows). The query goes in the new tab's config: Tab.setQuery() throws on a tab that
+  // was never shown (its editor is created lazily).
+  const opened = new Map();  // example name -> tab id
+  const picker = document.getElementById("r2pkg-examples");
+  if (picker) {
+    picker.addEventListener("change", () => {
+      const ex = cfg.examples.find((e) => e.name === picker.value);
+      if (!ex) return;
+      const id = opened.get(ex.name);
+      if (id && yasgui.getTab(id)) {
+        yasgui.selectTabId(id);
+      } else {
+        const tab = yasgui.addTab(true, { name: ex.name, yasqe: { value: ex.query },
+                                          requestConfig: { endpoint: endpoint, method: "POST" } });
+        opened.set(ex.name, tab.getId());
+      }
+      picker.value = "";
+    });
   }
   window.r2pkgYasgui = yasgui;
 })();

@@ -1,0 +1,26 @@
+"""The embedded backend: the build loaded into pyoxigraph, queries in sandboxed worker processes."""
+from __future__ import annotations
+
+from . import Opened
+
+
+def open(settings, worker_config) -> Opened:  # noqa: A001 - the backend interface's name
+    from ..build import ensure_build
+    from ..executor import Executor
+    from ..paths import resources
+    from ..store import load
+
+    dataset = settings.get("DATASET")
+    if dataset is None:
+        res = resources(settings["HOME"], settings["BUILD_DIR"])
+        dataset = load(ensure_build(res))
+    else:
+        try:
+            res = resources(settings["HOME"], settings["BUILD_DIR"])
+        except Exception:  # noqa: BLE001 - an injected dataset needs no resources
+            res = None
+    workers = int(settings["QUERY_WORKERS"])
+    executor = Executor(dataset.store, workers=workers, max_workers=max(workers, int(settings["QUERY_MAX_WORKERS"])),
+                        timeout=float(settings["QUERY_TIMEOUT"]), queue_timeout=float(settings["QUEUE_TIMEOUT"]),
+                        config=worker_config, max_waiting=int(settings["MAX_PENDING"]))
+    return Opened(dataset, executor, res)
