@@ -339,6 +339,38 @@ IDS = [p.stem for p in CORPUS]
 # rdflib 7.6 is a pure-Python engine: these take it from 8 s to minutes (Jena and Comunica compare them)
 RDFLIB_SLOW = {"cq05-veto-restraint-backers", "cq14-provenance-of-a-fact", "delegation", "membership", "support"}
 RDFLIB_BUGS = {"full": "rdflib 7.6 raises TypeError ('<' between None and None) ordering rows with unbound values"}
+# rdflib 7.6 answers these differently from Oxigraph, Jena and Comunica (which agree): open, see
+# tests/clients/README.md
+RDFLIB_DIFFERS = {
+    "cq02-statements-on-behalf-of-others": "rdflib 7.6 adds rows with ?claimWording unbound (OPTIONAL in a GROUP BY)",
+    "chart-groups-over-time": "rdflib 7.6 gives other rows (aggregates over OPTIONALs per date)",
+}
+
+
+RDFLIB_SECONDS = 8
+
+
+class _TooSlow(Exception):
+    pass
+
+
+def _rdflib_with_time_limit(ds, text: str, seconds: int):
+    """rdflib's answer, or a skip when the pure-Python engine needs longer (Jena and Comunica still
+    compare the query)."""
+    import signal
+
+    def alarm(*_args):
+        raise _TooSlow
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+    try:
+        return run_rdflib(ds, text)
+    except _TooSlow:
+        pytest.skip(f"rdflib 7.6 takes more than {seconds} s on it; Jena and Comunica compare it")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def _rdflib_param(p: Path):
@@ -347,6 +379,8 @@ def _rdflib_param(p: Path):
                                                                         "Jena and Comunica compare it"))
     if p.stem in RDFLIB_BUGS:
         return pytest.param(p, id=p.stem, marks=pytest.mark.xfail(reason=RDFLIB_BUGS[p.stem], strict=True))
+    if p.stem in RDFLIB_DIFFERS:
+        return pytest.param(p, id=p.stem, marks=pytest.mark.xfail(reason=RDFLIB_DIFFERS[p.stem], strict=False))
     return pytest.param(p, id=p.stem)
 
 
@@ -354,7 +388,7 @@ def _rdflib_param(p: Path):
 def test_rdflib_gives_the_same_answer(endpoint, rdflib_ds, path):
     text = path.read_text(encoding="utf-8")
     ours = run_endpoint(endpoint, text)
-    theirs = run_rdflib(rdflib_ds, text)
+    theirs = _rdflib_with_time_limit(rdflib_ds, text, RDFLIB_SECONDS)
     assert same(ours, theirs), diff(ours, theirs)
     assert ours not in (False,) or "false" in path.stem  # no vacuous comparison
 
