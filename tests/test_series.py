@@ -361,3 +361,11 @@ def test_same_facts_in_other_words_are_not_disagreements(inconsistencies):
     assert ID + "inconsistency/ga-r2p-2021/draft-resolution-symbol" not in inconsistencies  # one adds the addendum
     assert ID + "inconsistency/ga-r2p-2021/ordinal-as-stated" not in inconsistencies  # 'fourth' both times
     assert ID + "inconsistency/series/numbering" in inconsistencies
+
+
+def test_counts_over_time_are_not_shown_as_disagreements(client):
+    html = client.get("/series").get_data(as_text=True)
+    row = html.split('<tr data-meeting="ga-r2p-2018">', 1)[1].split("</tr>", 1)[0]
+    assert 'class="figure" data-figure="gof_members">50 (2018-03-21), 51 (2018-06-25)<' in row
+    row = html.split('<tr data-meeting="iid-2017">', 1)[1].split("</tr>", 1)[0]
+    assert 'class="figure disagreement" data-figure="gof_members">49 / 50<' in row
