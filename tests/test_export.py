@@ -42,6 +42,20 @@ COUNTS = {
              UNION { ?m a org:Membership ; org:member ?s ; org:organization ?n . ?s a r2p:State } }""",
         """SELECT (COUNT(*) AS ?c) WHERE { SELECT DISTINCT ?s ?o WHERE { ?s a r2p:State .
              { ?s org:memberOf ?o } UNION { ?m a org:Membership ; org:member ?s ; org:organization ?o } } }"""),
+    "series": (
+        """SELECT (COUNT(DISTINCT ?n) AS ?c) WHERE {
+             { <https://w3id.org/r2pkg/id/series/ga-r2p-discussions> <https://schema.org/subEvent> ?n }
+             UNION { ?cl r2p:figureKey ?f ; r2p:namedAgent ?n . VALUES ?f { "gof_reader" "challengers" }
+                     ?n a ?k FILTER (?k IN (r2p:State, r2p:IntergovernmentalOrganization)) }
+             UNION { ?m a org:Membership ; r2p:asOf ?d ; org:member ?n ;
+                     org:organization <https://w3id.org/r2pkg/id/group/group-of-friends-r2p> }
+             UNION { ?m a org:Membership ; r2p:asOf ?d ; org:organization ?n
+                     FILTER (?n = <https://w3id.org/r2pkg/id/group/group-of-friends-r2p>) } }""",
+        """SELECT (COUNT(*) AS ?c) WHERE { SELECT DISTINCT ?a ?b WHERE {
+             { ?a r2p:figureKey ?f ; r2p:namedAgent ?b . VALUES ?f { "gof_reader" "challengers" }
+               ?b a ?k FILTER (?k IN (r2p:State, r2p:IntergovernmentalOrganization)) }
+             UNION { ?a a org:Membership ; r2p:asOf ?d ;
+                     org:organization <https://w3id.org/r2pkg/id/group/group-of-friends-r2p> . BIND (?a AS ?b) } } }"""),
     "full": (
         """SELECT (COUNT(DISTINCT ?n) AS ?c) WHERE {
              { ?n ?p ?o } UNION { ?s ?p ?n FILTER (?p != rdf:type) } FILTER (isIRI(?n)) }""",

@@ -198,6 +198,9 @@ def inconsistencies(dataset):
     ("inconsistency/ga-r2p-2024/gof-members", {"55", "56"}),
     ("inconsistency/series/cumulative-states-spoke", {"137", "138"}),
     ("inconsistency/ga-debate-2009/january-or-july", {"2009-01", "2009-07-21", "2009-07-23"}),
+    ("inconsistency/iid-2017/formal-agenda-supporters", {"56", "65"}),
+    ("inconsistency/iid-2016/gof-statement-members", {"49", "50"}),
+    ("inconsistency/ga-debate-2009/speakers", {"94", "2"}),
 ])
 def test_known_disagreements_are_kept(inconsistencies, iri, values):
     assert inconsistencies.get(ID + iri) == values
@@ -352,3 +355,17 @@ def test_series_gexf_plays_on_a_timeline(client):
     assert (ID + "state/RWA", ID + "event/iid-2014") in readers
     static = ET.fromstring(client.get("/export/support.gexf").data).find("g:graph", ns)
     assert static.get("mode") == "static"
+
+
+def test_same_facts_in_other_words_are_not_disagreements(inconsistencies):
+    assert ID + "inconsistency/ga-r2p-2021/draft-resolution-symbol" not in inconsistencies  # one adds the addendum
+    assert ID + "inconsistency/ga-r2p-2021/ordinal-as-stated" not in inconsistencies  # 'fourth' both times
+    assert ID + "inconsistency/series/numbering" in inconsistencies
+
+
+def test_counts_over_time_are_not_shown_as_disagreements(client):
+    html = client.get("/series").get_data(as_text=True)
+    row = html.split('<tr data-meeting="ga-r2p-2018">', 1)[1].split("</tr>", 1)[0]
+    assert 'class="figure" data-figure="gof_members">50 (2018-03-21), 51 (2018-06-25)<' in row
+    row = html.split('<tr data-meeting="iid-2017">', 1)[1].split("</tr>", 1)[0]
+    assert 'class="figure disagreement" data-figure="gof_members">49 / 50<' in row

@@ -619,7 +619,19 @@ EXTRA_DISAGREEMENTS = [
       ("ga-r2p-2025", "cumulative_states_spoke")]),
     ("series", "veto-restraint-supporters", "Veto-restraint supporters: over 117 or over 120 governments (two versions of one page)",
      [("iid-2017", "veto_restraint_supporters_min"), ("ga-r2p-2018", "veto_restraint_supporters_min")]),
+    ("series", "numbering", "The 2016 pages count a dialogue every year since 2009; the 2021-2025 summaries count "
+     "eight informal dialogues, 2010-2017",
+     [("iid-2016", "series_count_as_stated"), ("ga-r2p-2021", "series_count_as_stated"),
+      ("ga-r2p-2022", "series_count_as_stated"), ("ga-r2p-2023", "series_count_as_stated"),
+      ("ga-r2p-2024", "series_count_as_stated"), ("ga-r2p-2025", "series_count_as_stated")]),
+    ("iid-2017", "formal-agenda-supporters", "2017: 65 countries supported moving R2P onto the formal agenda (the 2017 "
+     "source) or at least 56 (a Global Centre statement on the formal agenda)",
+     [("iid-2017", "formal_agenda_supporters")], (ID + "claim/iid-2017/formal-agenda-supporters",)),
 ]
+# Same meeting and figure, different values, but no disagreement: one page names more of the same.
+NOT_DISAGREEMENTS = {
+    ("ga-r2p-2021", "draft_resolution_symbol"): "one page lists the draft's addendum (A/75/L.82/Add.1) too",
+}
 JANUARY_2009 = ID + "claim/iid-2017/debate-2009-dated-january"  # data/dialogue-2017/claims.ttl
 
 
@@ -640,15 +652,17 @@ def build_inconsistencies(s: Series, g: Graph) -> None:
         groups[(r["meeting_id"], r["figure"], r["as_of"])].append(r)
     for (m, fig, as_of), rs in sorted(groups.items()):
         values = sorted({r["value"] for r in rs})
-        if len(values) < 2:
+        if len(values) < 2 or (m, fig) in NOT_DISAGREEMENTS:
             continue
+        if fig in ORDINALS and len({ordinal_value(v) for v in values}) == 1:
+            continue  # the same ordinal in other words ("fourth formal debate", "fourth formal consideration")
         slug = fig.replace("_", "-") + (f"-{as_of}" if as_of else "")
         shown = " vs ".join(v if len(v) <= 40 else v[:37] + "…" for v in values)
         _inconsistency(g, f"{ID}inconsistency/{event_key(m)}/{slug}",
                        f"Pages disagree on {fig.replace('_', ' ')} ({meeting_label(m, rs[0]['meeting_kind'])}): {shown}", rs)
-    for key, slug, label, figs in EXTRA_DISAGREEMENTS:
+    for key, slug, label, figs, *also in EXTRA_DISAGREEMENTS:
         rs = [r for r in s.rows if (r["meeting_id"], r["figure"]) in figs]
-        _inconsistency(g, f"{ID}inconsistency/{key}/{slug}", label, rs)
+        _inconsistency(g, f"{ID}inconsistency/{key}/{slug}", label, rs, *also)
     july = [r for r in s.rows if r["meeting_id"] == "ga-r2p-2009" and r["figure"] == "date_start"]
     _inconsistency(g, f"{ID}inconsistency/ga-debate-2009/january-or-july",
                    "The 2017 source has the 2009 debate in January 2009; the other pages date it July 2009 "

@@ -52,8 +52,21 @@ class Meeting:
     figures: list[Figure] = field(default_factory=list)
 
     def headline(self, figure: str) -> list[str]:
-        """The distinct values the pages state for a headline figure (two when they disagree)."""
-        return sorted({f.value for f in self.figures if f.figure == figure}, key=lambda v: (len(v), v))
+        """A headline figure as shown: per date it refers to, the distinct values the pages state
+        ("81 / 83" where they disagree), the date added where there is more than one."""
+        by_date: dict[str, set[str]] = defaultdict(set)
+        for f in self.figures:
+            if f.figure == figure:
+                by_date[f.as_of].add(f.value)
+        out = []
+        for as_of in sorted(by_date):
+            shown = " / ".join(sorted(by_date[as_of], key=lambda v: (len(v), v)))
+            out.append(f"{shown} ({as_of})" if as_of and len(by_date) > 1 else shown)
+        return out
+
+    def disputed(self, figure: str) -> bool:
+        """Pages give different values of the figure for the same date."""
+        return any(" / " in v for v in self.headline(figure))
 
     @property
     def pages(self) -> list[str]:
