@@ -149,8 +149,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_subprocess(res, *extra_args: str, env: dict | None = None):
-    """Start `r2pkg serve` on a free loopback port; returns (process, base URL) once /healthz answers."""
+def serve_subprocess(res, *extra_args: str, env: dict | None = None, log=None, wait_s: float = 30):
+    """Start `r2pkg serve` on a free loopback port; returns (process, base URL) once /healthz answers.
+
+    ``log``: a file for the server's output (for long or noisy runs: a pipe nobody reads could fill
+    and stall the server); by default it is a pipe, read when the server fails to start."""
     import os
     import subprocess
     import sys
@@ -159,10 +162,14 @@ def serve_subprocess(res, *extra_args: str, env: dict | None = None):
 
     port = free_port()
     full_env = {**os.environ, "R2PKG_BUILD_DIR": str(res.build_dir), "R2PKG_HOME": str(res.root), **(env or {})}
-    proc = subprocess.Popen([sys.executable, "-m", "r2pkg.cli", "serve", "--port", str(port), *extra_args],
-                            env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    cmd = [sys.executable, "-m", "r2pkg.cli", "serve", "--port", str(port), *extra_args]
+    if log is None:
+        proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    else:
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(cmd, env=full_env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=1) as r:
@@ -170,10 +177,11 @@ def serve_subprocess(res, *extra_args: str, env: dict | None = None):
                     return proc, base
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError("r2pkg serve exited: " + (proc.stdout.read() if proc.stdout else ""))
+                said = proc.stdout.read() if proc.stdout else open(log, encoding="utf-8", errors="replace").read()[-2000:]
+                raise RuntimeError("r2pkg serve exited: " + said)
             time.sleep(0.1)
     stop_subprocess(proc)
-    raise RuntimeError("r2pkg serve did not answer /healthz within 30 s")
+    raise RuntimeError(f"r2pkg serve did not answer /healthz within {wait_s:g} s")
 
 
 def stop_subprocess(proc) -> None:

@@ -25,12 +25,9 @@ from __future__ import annotations
 import datetime
 import http.client
 import json
-import os
 import random
 import resource
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -39,7 +36,7 @@ from pathlib import Path
 
 import pytest
 from canary import Canary
-from conftest import free_port
+from conftest import serve_subprocess, stop_subprocess
 
 pytestmark = [pytest.mark.slow, pytest.mark.hostile]
 
@@ -145,37 +142,18 @@ def canary_hits(canaries) -> int:
 
 
 def _serve(res, tmp_path_factory, name: str, *args: str, env: dict[str, str]):
-    """`r2pkg serve` on a free loopback port with these settings; output to a log file (a pipe
-    nobody reads could fill and stall the server). Returns (process, port, log path)."""
+    """`r2pkg serve` on a free loopback port with these settings, its output in a log file.
+    Returns (process, port, log path). This process may open a thousand client sockets: its own
+    open-files limit is raised first (the server raises its own)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < min(hard, 8192):
-        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))  # inherited by the server
-    port = free_port()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
     log = tmp_path_factory.mktemp(f"hostile-{name}") / "serve.log"
-    full_env = {**os.environ, "R2PKG_BUILD_DIR": str(res.build_dir), "R2PKG_HOME": str(res.root), **env}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "r2pkg.cli", "serve", "--port", str(port), *args],
-                                env=full_env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 40
-    while time.monotonic() < deadline:
-        try:
-            if request(port, "GET", "/healthz", timeout=1)[0] == 200:
-                return proc, port, log
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(f"r2pkg serve exited: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
-    _stop(proc)
-    raise RuntimeError("r2pkg serve did not answer /healthz within 40 s")
+    proc, base = serve_subprocess(res, *args, env=env, log=log, wait_s=40)
+    return proc, int(base.rsplit(":", 1)[1]), log
 
 
-def _stop(proc) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
+_stop = stop_subprocess
 
 
 @pytest.fixture(scope="module")

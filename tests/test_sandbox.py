@@ -253,3 +253,14 @@ def test_waiting_on_the_event_loop_is_bounded(store):
         assert asyncio.run(ex.take_on_loop(time.monotonic() + 1)) is held
     finally:
         ex.close()
+
+
+def test_workers_run_at_a_lower_cpu_priority(store):
+    """WORKER_NICE: query workers yield the processor to the server process (health checks, pages)."""
+    ex = Executor(store, workers=1, config=WorkerConfig(nice=7))
+    try:
+        ex.submit(Job("ASK { ?s ?p ?o }", "json"))  # the worker has confined itself by now
+        pid = ex._free[0].proc.pid
+        assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0) + 7
+    finally:
+        ex.close()
