@@ -116,7 +116,7 @@ class _Budget:
         pass
 
 
-def _shrink(rows: int, body: bytes, byte_cap: int) -> int:
+def shrink_rows(rows: int, body: bytes, byte_cap: int) -> int:
     """Fewer rows, in proportion, for a body over the byte cap."""
     return max(0, min(rows - 1, int(rows * byte_cap / max(1, len(body)) * 0.95)))
 
@@ -152,7 +152,7 @@ def _select_answer(solutions: ox.QuerySolutions, fmt: Format, cap: int | None,
         body = ox.parse_query_results(part, ox.QueryResultsFormat.TSV).serialize(format=fmt.results_format)
         if byte_cap is None or len(body) <= byte_cap or rows == 0:
             return body, rows, by
-        rows, by = _shrink(rows, body, byte_cap), "bytes"
+        rows, by = shrink_rows(rows, body, byte_cap), "bytes"
 
 
 def _graph_answer(triples, fmt: Format, cap: int | None, byte_cap: int | None) -> tuple[bytes, int, str | None]:
@@ -177,7 +177,7 @@ def _graph_answer(triples, fmt: Format, cap: int | None, byte_cap: int | None) -
         body = ox.serialize(kept[:n], format=fmt.rdf_format) or b""
         if byte_cap is None or len(body) <= byte_cap or n == 0:
             return body, n, by
-        n, by = _shrink(n, body, byte_cap), "bytes"
+        n, by = shrink_rows(n, body, byte_cap), "bytes"
 
 
 def execute(store: ox.Store, job: Job, analysis: Analysis | None = None) -> Answer:

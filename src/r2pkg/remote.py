@@ -31,7 +31,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import InvalidUrl, Overloaded, QuerySyntaxError, QueryTimeout, R2pkgError
-from .executor import Answer, Job, _shrink, decode_terms
+from .executor import Answer, Job, shrink_rows, decode_terms
 from .formats import BY_NAME, DEFAULTS
 from .query import Result
 from .syntax import explain
@@ -337,7 +337,7 @@ class RemoteExecutor:
             out = ox.serialize(triples, format=fmt.rdf_format) or b""
             n, by = len(triples), "rows" if truncated else None
             while job.byte_cap and len(out) > job.byte_cap and n:
-                n, by = _shrink(n, out, job.byte_cap), "bytes"
+                n, by = shrink_rows(n, out, job.byte_cap), "bytes"
                 out = ox.serialize(triples[:n], format=fmt.rdf_format) or b""
             return Answer("graph", fmt.name, fmt.media_type, out, n, by is not None, by)
         doc = json.loads(body)
@@ -361,7 +361,7 @@ class RemoteExecutor:
                 out = ox.parse_query_results(out, ox.QueryResultsFormat.JSON).serialize(format=fmt.results_format)
             if not job.byte_cap or len(out) <= job.byte_cap or n == 0:
                 return Answer("results", fmt.name, fmt.media_type, out, n, by is not None, by)
-            n, by = _shrink(n, out, job.byte_cap), "bytes"
+            n, by = shrink_rows(n, out, job.byte_cap), "bytes"
 
     def alive(self) -> int:
         return max(0, self.size - self._busy)
