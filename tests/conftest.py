@@ -1,12 +1,13 @@
 """Shared fixtures: one validated build per test session, loaded once into pyoxigraph."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from r2pkg import store
-from r2pkg.build import build
+from r2pkg.build import build, ensure_build
 from r2pkg.paths import Resources, resource_root
 
 REPO = Path(__file__).resolve().parents[1]
@@ -19,14 +20,23 @@ def root() -> Path:
     return r
 
 
+# A session that re-runs the HTTP suites over another store (store_mode_suites, below) hands
+# its own build to the child sessions, which then do not build again.
+SHARED_BUILD = "R2PKG_TEST_BUILD_DIR"
+
+
 @pytest.fixture(scope="session")
 def res(root: Path, tmp_path_factory: pytest.TempPathFactory) -> Resources:
-    return Resources(root=root, build_dir=tmp_path_factory.mktemp("build"))
+    shared = os.environ.get(SHARED_BUILD)
+    return Resources(root=root, build_dir=Path(shared) if shared else tmp_path_factory.mktemp("build"))
 
 
 @pytest.fixture(scope="session")
 def built(res: Resources):
-    """The project's data, built (SHACL + passages + OWL RL) once for the session."""
+    """The project's data, built (SHACL + passages + OWL RL) once for the session (or the parent
+    session's build, rebuilt only if an input changed since)."""
+    if os.environ.get(SHARED_BUILD):
+        return ensure_build(res, rebuild_stale=True)
     return build(res)
 
 
@@ -38,7 +48,6 @@ def dataset(built):
 def store_mode() -> str:
     """What the HTTP suites run over: ``embedded`` (default), ``remote`` (Oxigraph server) or
     ``virtuoso``, from R2PKG_TEST_STORE."""
-    import os
 
     return os.environ.get("R2PKG_TEST_STORE", "embedded")
 
@@ -84,7 +93,6 @@ def test_store(built, tmp_path_factory):
     published build (`r2pkg serve --store` mode); with R2PKG_TEST_STORE=virtuoso, against a real
     Virtuoso (Debian's virtuoso-t, private database in a temp folder) holding it; otherwise against
     the embedded store (None)."""
-    import os
 
     mode = os.environ.get("R2PKG_TEST_STORE", "embedded")
     if mode not in ("remote", "virtuoso"):
@@ -154,7 +162,6 @@ def serve_subprocess(res, *extra_args: str, env: dict | None = None, log=None, w
 
     ``log``: a file for the server's output (for long or noisy runs: a pipe nobody reads could fill
     and stall the server); by default it is a pipe, read when the server fails to start."""
-    import os
     import subprocess
     import sys
     import time
@@ -217,3 +224,51 @@ def configured_server(res, built):
                                                               "R2PKG_METRICS_ALLOW": CONFIGURED_METRICS_ALLOW})
     yield base
     stop_subprocess(proc)
+
+
+# -- the HTTP suites over other stores ----------------------------------------------------------------
+
+STORE_MODE_SUITES = ["tests/test_http_formats.py", "tests/test_http_api.py", "tests/test_http_safety.py",
+                     "tests/test_hardening.py", "tests/test_fastpath.py"]
+STORE_MODES = ("remote", "virtuoso")
+
+
+@pytest.fixture(scope="session")
+def store_mode_suites(request, res, built):
+    """``result(mode)``: the HTTP suites (STORE_MODE_SUITES) run again in a child pytest with
+    R2PKG_TEST_STORE=``mode``, as (summary line, skipped, xfailed), the last two lists of
+    (test, reason). The children of both modes start together on first use (they wait on their
+    stores much of the time, so the two overlap) and reuse this session's build."""
+    import re
+    import subprocess
+    import sys
+
+    env = {**os.environ, SHARED_BUILD: str(res.build_dir)}
+    procs = {mode: subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rsx",
+                                     *STORE_MODE_SUITES], cwd=REPO, env={**env, "R2PKG_TEST_STORE": mode},
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for mode in STORE_MODES  # the modes whose test is in this session
+             if any(f"suites_pass_in_{mode}" in item.name for item in request.session.items)}
+    outputs: dict[str, tuple[int, str]] = {}
+
+    def result(mode: str):
+        if mode not in outputs:
+            out, _ = procs[mode].communicate(timeout=900)
+            outputs[mode] = (procs[mode].returncode, out)
+        code, out = outputs[mode]
+        summary = out.strip().splitlines()[-1]
+        assert code == 0, out[-5000:]
+        passed = int(re.search(r"(\d+) passed", summary).group(1))
+        assert passed >= 150 and not re.search(r"\d+ (failed|errors?)\b", summary), summary
+        skipped = re.findall(r"SKIPPED \[\d+\] (\S+): (.*)", out)
+        xfailed = re.findall(r"XFAIL (\S+) - (.*)", out)
+        # the one test of the embedded store's own worker processes is skipped, and says so
+        assert [why for _, why in skipped] == [
+            "checks the embedded store's worker processes; remote-store timeouts are in test_remote.py"], skipped
+        return summary, skipped, xfailed
+
+    yield result
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()

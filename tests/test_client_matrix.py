@@ -339,12 +339,6 @@ IDS = [p.stem for p in CORPUS]
 # rdflib 7.6 is a pure-Python engine: these take it from 8 s to minutes (Jena and Comunica compare them)
 RDFLIB_SLOW = {"cq05-veto-restraint-backers", "cq14-provenance-of-a-fact", "delegation", "membership", "support"}
 RDFLIB_BUGS = {"full": "rdflib 7.6 raises TypeError ('<' between None and None) ordering rows with unbound values"}
-# rdflib 7.6 answers these differently from Oxigraph, Jena and Comunica (which agree): open, see
-# tests/clients/README.md
-RDFLIB_DIFFERS = {
-    "cq02-statements-on-behalf-of-others": "rdflib 7.6 adds rows with ?claimWording unbound (OPTIONAL in a GROUP BY)",
-    "chart-groups-over-time": "rdflib 7.6 gives other rows (aggregates over OPTIONALs per date)",
-}
 
 
 RDFLIB_SECONDS = 8
@@ -379,8 +373,6 @@ def _rdflib_param(p: Path):
                                                                         "Jena and Comunica compare it"))
     if p.stem in RDFLIB_BUGS:
         return pytest.param(p, id=p.stem, marks=pytest.mark.xfail(reason=RDFLIB_BUGS[p.stem], strict=True))
-    if p.stem in RDFLIB_DIFFERS:
-        return pytest.param(p, id=p.stem, marks=pytest.mark.xfail(reason=RDFLIB_DIFFERS[p.stem], strict=False))
     return pytest.param(p, id=p.stem)
 
 

@@ -165,36 +165,11 @@ def test_unknown_union_strategy_is_an_error(published):
         connect(published + "/query", union="magic")
 
 
-REMOTE_SUITES = ["tests/test_http_formats.py", "tests/test_http_api.py", "tests/test_http_safety.py",
-                 "tests/test_hardening.py", "tests/test_fastpath.py"]
-
-
-def run_suites(mode: str):
-    """The HTTP suites (REMOTE_SUITES) with R2PKG_TEST_STORE=``mode``: (summary line, skipped, xfailed),
-    each of the last two a list of (test, reason)."""
-    import os
-    import re
-
-    env = {**os.environ, "R2PKG_TEST_STORE": mode}
-    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rsx", *REMOTE_SUITES],
-                         cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
-    summary = out.stdout.strip().splitlines()[-1]
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
-    passed = int(re.search(r"(\d+) passed", summary).group(1))
-    assert passed >= 150 and not re.search(r"\d+ (failed|errors?)\b", summary), summary
-    skipped = re.findall(r"SKIPPED \[\d+\] (\S+): (.*)", out.stdout)
-    xfailed = re.findall(r"XFAIL (\S+) - (.*)", out.stdout)
-    # the one test of the embedded store's own worker processes is skipped, and says so
-    assert [why for _, why in skipped] == [
-        "checks the embedded store's worker processes; remote-store timeouts are in test_remote.py"], skipped
-    return summary, skipped, xfailed
-
-
 @pytest.mark.slow
-def test_http_suites_pass_in_remote_store_mode():
+def test_http_suites_pass_in_remote_store_mode(store_mode_suites):
     """The same HTTP test suites, with every app (except apps over injected fixture stores) serving a
     real Oxigraph server holding the published build: `R2PKG_TEST_STORE=remote`."""
-    _, _, xfailed = run_suites("remote")
+    _, _, xfailed = store_mode_suites("remote")
     assert xfailed == []
 
 

@@ -19,7 +19,7 @@ from r2pkg.errors import QueryTimeout
 from r2pkg.remote import _http, connect
 
 from conftest import free_port, serve_subprocess, stop_subprocess
-from test_remote import CASES, _results, run_suites
+from test_remote import CASES, _results
 from virtuoso_server import PASSWORD, USER, start_virtuoso, virtuoso_bin
 
 pytestmark = [pytest.mark.slow, pytest.mark.virtuoso,
@@ -185,10 +185,10 @@ BUGS = {
 }
 
 
-def test_http_suites_pass_in_virtuoso_mode():
+def test_http_suites_pass_in_virtuoso_mode(store_mode_suites):
     """The HTTP suites with every app serving a real Virtuoso holding the published build
     (`R2PKG_TEST_STORE=virtuoso`); the only failures are Virtuoso's known bugs, as xfails."""
-    summary, _, xfailed = run_suites("virtuoso")
+    summary, _, xfailed = store_mode_suites("virtuoso")
     assert {t: why.removeprefix("Virtuoso 7.2 bug: ") for t, why in xfailed} == BUGS, summary
 
 
