@@ -210,3 +210,53 @@ def test_abandoned_requests_stop_waiting_for_a_worker(res, built):
         assert stays[0] == 200 and json.loads(stays[2])["boolean"] is True, stays[2][:200]
     finally:
         stop_subprocess(proc)
+
+
+class _Proto:
+    """The part of Granian's RSGI protocol object a GET uses: the reply."""
+
+    def __init__(self):
+        self.replies = []
+
+    def response_bytes(self, status, headers, body):
+        self.replies.append((status, dict(headers), body))
+
+
+def test_a_query_request_runs_once_while_the_loop_awaits_its_worker(make_app):
+    """An uncached query goes through the app once: its greenlet is suspended while the loop
+    awaits the worker's answer, and resumed with it (no second pass over the request); a query that
+    the worker cannot finish in time is resumed with the error, mapped to its HTTP answer."""
+    import asyncio
+    import threading
+
+    from r2pkg.web.state import state
+
+    app = make_app(CACHE_MAX_BYTES=0, QUERY_TIMEOUT=1.0)
+    rsgi = RsgiApp(app.wsgi_app, page_threads=1, query_threads=1, max_body=10_000)
+    rsgi.executor = state(app).executor
+    calls, real_call = [], rsgi.call
+    rsgi.call = lambda environ: (calls.append(environ["QUERY_STRING"]), real_call(environ))[1]
+    proto = _Proto()
+    queries = [CHEAP + " # once", "SELECT (STRLEN(?x) AS ?n) WHERE { VALUES ?x { 'abc' } }",
+               CROSS_JOIN + " # killed by its timeout"]
+
+    async def three_at_once():  # each suspended in turn: the loop interleaves them
+        await asyncio.gather(*(rsgi.__rsgi__(_scope("/sparql", urllib.parse.urlencode({"query": q}),
+                                                     headers=[("accept", "application/sparql-results+json")]),
+                                              proto) for q in queries))
+
+    # on a thread of its own: the loop marks its thread as one that never waits for a worker
+    t = threading.Thread(target=asyncio.run, args=(three_at_once(),))
+    t.start()
+    t.join(30)
+    assert len(calls) == 3, calls  # one pass per request
+    by_query = {}
+    for status, headers, body in proto.replies:
+        by_query[status] = body
+    assert sorted(s for s, _, _ in proto.replies) == [200, 200, 503], proto.replies
+    answers = [json.loads(b) for s, _, b in proto.replies if s == 200]
+    assert {"boolean": True} in [{"boolean": a.get("boolean")} for a in answers]
+    assert any(a.get("results", {}).get("bindings") == [{"n": {
+        "type": "literal", "datatype": "http://www.w3.org/2001/XMLSchema#integer", "value": "3"}}]
+        for a in answers), answers
+    assert json.loads(by_query[503])["error"] == "TIMEOUT", by_query[503]

@@ -474,15 +474,19 @@ class Executor:
         loop = asyncio.get_running_loop()
         ready = loop.create_future()
         fd = worker.conn.fileno()
-        answered = False
+
+        def settle(value: bool) -> None:
+            if not ready.done():
+                ready.set_result(value)
+
         try:
             worker.conn.send(job)
-            loop.add_reader(fd, lambda: ready.done() or ready.set_result(True))
+            loop.add_reader(fd, settle, True)
+            timer = loop.call_later(self.timeout, settle, False)  # a timer, not a task per query
             try:
-                answered = await asyncio.wait_for(ready, self.timeout)
-            except asyncio.TimeoutError:
-                answered = False
+                answered = await ready
             finally:
+                timer.cancel()
                 loop.remove_reader(fd)
                 os.set_blocking(fd, True)  # the loop's reader made it non-blocking; recv reads whole messages
         except BaseException:

@@ -6,12 +6,12 @@ of a pool of Python threads, and with more than one thread the hand-offs of the 
 halved the throughput of small queries; with one thread, a single slow query stalls the process.
 Here the event loop itself answers what cannot block: repeated GETs from the raw answer cache,
 answers in the answer cache, protocol errors, refusals, 304s, ``/healthz`` and static files. No
-query is ever evaluated here: a query that needs a worker raises
-:class:`~r2pkg.web.state.WouldBlock` before any work is done. If a worker is free, the loop sends
-it the job and awaits its answer on the worker's pipe (a reader and a timer of the loop: no thread
-hand-off, the query's timeout still kills the worker), then makes the reply; if none is free, the
+query is ever evaluated here. A query request runs once, in a greenlet on the loop's thread: when
+it needs a worker's answer it is suspended, and the loop sends the job to a free worker and awaits
+its answer on the worker's pipe (a reader and a timer of the loop: no thread hand-off, the query's
+timeout still kills the worker), then resumes the request with it; if no worker is free, the
 request awaits one on the loop until its deadline (then 503 ``OVERLOADED``). Only what cannot be
-awaited (a remote store, the allowlisted SERVICE pool) runs again in a *query* thread.
+awaited (a remote store, the allowlisted SERVICE pool) is unwound and runs again in a *query* thread.
 Every other path (pages, exports, the API) runs in a *page* thread. The pools are apart, so slow
 queries never hold up pages, and nothing holds up health checks and static files.
 
@@ -34,12 +34,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
+from greenlet import greenlet
+
 from ..errors import R2pkgError
 from ..executor import Deferred, set_deadline
 from .errors import json_reply
 from .fastpath import PATHS
 from .rawcache import RawAnswerCache
-from .state import WouldBlock, forbid_blocking, prepared, state
+from .state import WouldBlock, forbid_blocking, state
 
 log = logging.getLogger("r2pkg.web")
 
@@ -121,22 +123,10 @@ class RsgiApp:
         forbid_blocking()  # this thread runs the event loop: never wait for a query worker here
         try:
             if environ["PATH_INFO"] in PATHS and (scope.method == "POST" or environ["QUERY_STRING"]):
-                try:
-                    status, headers, out = self.call(environ)
-                except WouldBlock as wb:  # nothing was done yet: a fresh environ (unread input) next
-                    fresh = self.environ(scope, body)
-                    fresh["r2pkg.deadline"] = environ["r2pkg.deadline"]
-                    outcome = await self._on_loop(wb, environ["r2pkg.deadline"], proto)
-                    if outcome is _GONE:  # the client left while its query waited for a worker
-                        return
-                    if outcome is None:  # a remote store, or the allowlisted pool: wait in a query thread
-                        status, headers, out = await self.queries.run(self.call, fresh)
-                    else:  # the second pass finds the answer ready (or its error) and replies
-                        prepared(wb.tag, outcome)
-                        try:
-                            status, headers, out = self.call(fresh)
-                        finally:
-                            prepared(None, None)
+                reply = await self._query(scope, body, environ, proto)
+                if reply is _GONE:  # the client left while its query waited for a worker
+                    return
+                status, headers, out = reply
             elif scope.path.startswith(INLINE):
                 status, headers, out = self.call(environ)
             else:
@@ -145,6 +135,36 @@ class RsgiApp:
             reply = json_reply("OVERLOADED", "the server is at capacity; retry shortly", 503, reason="queue-full")
             status, headers, out = reply.status, reply.headers + [("Retry-After", str(self.retry_after))], reply.body
         proto.response_bytes(status, headers, out)
+
+    async def _query(self, scope, body: bytes, environ: dict, proto):
+        """A query request, run once in a greenlet of the loop's thread: when it needs a worker's
+        answer it is suspended (:func:`r2pkg.web.state._from_loop`) while the loop awaits the
+        worker, and resumed with the answer or its error. What cannot be awaited on the loop is
+        unwound and runs again from the start in a query thread."""
+        deadline, outcome = environ["r2pkg.deadline"], None
+        request = greenlet(self.call)
+        try:
+            step = request.switch(environ)
+            while isinstance(step, WouldBlock):  # suspended: the request needs this answer
+                outcome = await self._on_loop(step, deadline, proto)
+                if outcome is None or outcome is _GONE:
+                    break
+                step = request.switch(outcome)
+            else:
+                return step
+        except WouldBlock:  # it asked outside a greenlet's reach: nothing was done yet
+            pass
+        finally:
+            if not request.dead:  # unwind the suspended request (its teardown runs)
+                try:
+                    request.throw(WouldBlock())
+                except WouldBlock:
+                    pass
+        if outcome is _GONE:
+            return _GONE
+        fresh = self.environ(scope, body)
+        fresh["r2pkg.deadline"] = deadline
+        return await self.queries.run(self.call, fresh)
 
     async def _on_loop(self, wb: WouldBlock, deadline: float, proto=None):
         """The answer to the query that would block, from a worker awaited on the loop (waiting for

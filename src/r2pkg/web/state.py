@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
+from greenlet import greenlet
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from .. import named
@@ -24,20 +25,15 @@ log = logging.getLogger("r2pkg.query")
 
 
 class WouldBlock(BaseException):
-    """Raised in a thread that must not wait for a query worker (an event loop), instead of
-    waiting: the caller obtains the answer to ``job`` without blocking (from a free worker, awaited
-    on the loop) or runs the request again in a thread that may wait. A BaseException, so that no
-    error handler turns this control-flow signal into an HTTP answer."""
+    """What a request asks of the event loop when it needs a query worker's answer and runs where
+    it must not wait for one (the loop's thread). Raised when the request cannot be suspended (it
+    then runs again in a thread that may wait); handed to the loop by :func:`_from_loop` when it
+    can. A BaseException, so that no error handler turns this control-flow signal into an HTTP
+    answer."""
 
     def __init__(self, job: Job | None = None, tag: str | None = None) -> None:
         super().__init__()
         self.job, self.tag = job, tag
-
-
-def prepared(tag: str, outcome: "Answer | BaseException") -> None:
-    """Hand the answer to ``tag`` (or the error it raised), obtained without blocking, to the next
-    :meth:`State.answer` on this thread (the request's second pass)."""
-    _thread.prepared = (tag, outcome)
 
 
 _thread = threading.local()
@@ -46,6 +42,20 @@ _thread = threading.local()
 def forbid_blocking() -> None:
     """Mark the calling thread (an event loop) as one that must never wait for a query worker."""
     _thread.no_blocking = True
+
+
+def _from_loop(job: Job, tag: str) -> Answer:
+    """The answer to ``job``, obtained by the event loop while this request's greenlet is
+    suspended (``r2pkg.web.rsgi``): the request runs once, from its parsing to its reply, and the
+    loop serves other requests meanwhile. Outside such a greenlet, or when the loop cannot await
+    the answer (a remote store, the allowlisted pool), :class:`WouldBlock` unwinds the request."""
+    here = greenlet.getcurrent()
+    if here.parent is None:
+        raise WouldBlock(job, tag)
+    outcome = here.parent.switch(WouldBlock(job, tag))
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
 
 
 class Metrics:
@@ -100,14 +110,8 @@ class State:
             self.metrics.latency_hit.observe(time.perf_counter() - t0)
             self.metrics.answered_hit.inc()
             return hit, tag, True  # type: ignore[return-value]
-        ready = getattr(_thread, "prepared", None)
-        if ready is not None and ready[0] == tag:
-            _thread.prepared = None
-            if isinstance(ready[1], BaseException):
-                raise ready[1]
-            ans = ready[1]
-        elif getattr(_thread, "no_blocking", False):
-            raise WouldBlock(job, tag)
+        if getattr(_thread, "no_blocking", False):
+            ans = _from_loop(job, tag)
         else:
             # user query text is evaluated only in a confined worker process (r2pkg.sandbox)
             ans = self.executor.submit(job)
