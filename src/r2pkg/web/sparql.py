@@ -87,8 +87,11 @@ def ui() -> Response:
     examples = [{"name": q.name, "title": q.title, "query": q.text} for q in st.queries.values()]
     from ..namespaces import PREFIXES
 
+    from ..search.documents import KIND_NAMES
+
+    iri_kinds = ",".join(k for k in KIND_NAMES if k not in ("class", "property"))
     resp = Response(render_template("sparql.html", examples=examples, prefixes=PREFIXES,
-                                    endpoint=external_for("sparql.endpoint")),
+                                    endpoint=external_for("sparql.endpoint"), iri_kinds=iri_kinds),
                     content_type="text/html; charset=utf-8")
     resp.headers["Vary"] = "Accept"  # /sparql without a query: this page or the service description
     return resp
