@@ -85,6 +85,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     cors.register(app, origins)
     app.after_request(vary_on_host)  # Vary: Host on answers with URLs made from Host (no PUBLIC_URL)
     app.add_template_global(external_for)
+    app.add_template_global(sparql.editor_link)
 
     @app.after_request
     def _count(resp):

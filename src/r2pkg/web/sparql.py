@@ -82,6 +82,15 @@ def _void_url() -> str | None:
         return None
 
 
+def editor_link(query: str, view: str | None = None) -> str:
+    """A link that opens ``query`` (and the result ``view``) in the query editor (a share link)."""
+    from urllib.parse import urlencode
+
+    from flask import url_for
+
+    return url_for("sparql.endpoint") + "#" + urlencode({"query": query, **({"view": view} if view else {})})
+
+
 def ui() -> Response:
     st = state()
     examples = [{"name": q.name, "title": q.title, "query": q.text} for q in st.queries.values()]
