@@ -84,7 +84,8 @@ def test_explore_page_loads_its_data_from_the_export(client):
         assert static.status_code == 200
         static.close()
     config = json.loads(re.search(r'id="r2pkg-explore-config">(.*?)</script>', html, re.S).group(1))
-    assert [v["url"] for v in config["views"]] == ["/export/support.cyjs", "/export/delegation.cyjs"]
+    # the series of meetings (#12) joined the explorer with issue 18
+    assert [v["url"] for v in config["views"]] == ["/export/support.cyjs", "/export/delegation.cyjs", "/export/series.cyjs"]
     assert config["iriBase"] == "https://w3id.org/r2pkg/" and config["pageBase"] == "/"
     assert "http://" not in html.replace("http://www.w3.org/", "") and "//cdn" not in html
     assert 'href="/export/full.graphml"' in html and 'href="/export/membership.csv?table=edges"' in html

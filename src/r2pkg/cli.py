@@ -223,7 +223,11 @@ def query(ctx: click.Context, query: str, fmt: str, params: tuple[str, ...]) -> 
     else:
         nq = named.get(res.queries, query)
     ds = store.load(_current(res))
-    result = run(ds.store, nq.text, substitutions=nq.bindings(values))
+    from .search import INDEX_FILE
+    from .search.functions import functions
+
+    result = run(ds.store, nq.text, substitutions=nq.bindings(values),
+                 custom_functions=functions(ds.build.path / INDEX_FILE))
     if fmt == "table":
         if result.kind == "results":
             click.echo(table(result, width=_terminal_width()))

@@ -187,3 +187,18 @@ class PortInUse(R2pkgError):
     """The TCP port a server should listen on is taken by another process."""
 
     code = "PORT_IN_USE"
+
+
+class BadSearch(R2pkgError):
+    """A search request cannot be answered as asked (empty or too long text, an unknown facet);
+    ``details`` give the ``reason``."""
+
+    code = "BAD_SEARCH"
+    status = 400
+
+
+class SearchUnavailable(R2pkgError):
+    """The build has no search index (built by an r2pkg without one)."""
+
+    code = "SEARCH_UNAVAILABLE"
+    status = 503

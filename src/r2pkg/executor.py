@@ -36,6 +36,7 @@ from .formats import BY_NAME, Format
 from .policy import Analysis, analyse, enforce, is_update
 from .query import run
 from .sandbox import available, confine, resident
+from .search.functions import functions as search_functions
 
 _CTX = mp.get_context("fork")
 
@@ -180,14 +181,16 @@ def _graph_answer(triples, fmt: Format, cap: int | None, byte_cap: int | None) -
         n, by = shrink_rows(n, body, byte_cap), "bytes"
 
 
-def execute(store: ox.Store, job: Job, analysis: Analysis | None = None) -> Answer:
+def execute(store: ox.Store, job: Job, analysis: Analysis | None = None,
+            custom_functions: dict | None = None) -> Answer:
     """Run one job in this process and serialise its answer (pure function over the store).
 
-    ``analysis`` is the parser's view of the query (:func:`r2pkg.policy.analyse`), when known."""
+    ``analysis`` is the parser's view of the query (:func:`r2pkg.policy.analyse`), when known;
+    ``custom_functions`` the extension functions the query may call (the search index's)."""
     result = run(store, job.sparql, base_iri=job.base_iri, default_graph=job.default_graph,
                  named_graphs=job.named_graphs, substitutions=decode_terms(job.substitutions),
                  dataset_clause=analysis.dataset_clause if analysis is not None and analysis.parsed else None,
-                 lazy=True)
+                 custom_functions=custom_functions, lazy=True)
     fmt: Format = BY_NAME[job.format] if job.format else None  # type: ignore[assignment]
     if fmt is None or fmt.kind != result.kind:
         from .formats import DEFAULTS
@@ -217,6 +220,7 @@ class WorkerConfig:
     policy: bool = True               # run the parser's policy (False only to test the sandbox alone)
     nice: int = 10                    # CPU priority below the server's (health checks before queries)
     service_allowlist: frozenset[str] = frozenset()
+    search_index: str | None = None   # the build's search index, for the search: functions (opened read-only)
 
 
 def _network_error() -> tuple:
@@ -234,6 +238,7 @@ def _worker_main(conn: Connection, store: ox.Store, cfg: WorkerConfig, stderr_fd
     faulthandler.disable()  # an abort at the memory budget is expected here; the parent reports it
     os.environ["RUST_BACKTRACE"] = "0"  # the engine's last words stay one line
     confine(network=cfg.network, memory_mb=cfg.memory_mb, nice=cfg.nice)
+    functions = search_functions(cfg.search_index) if cfg.search_index else None  # the index opens on first call
     baseline = resident()
     recycle = (cfg.recycle_mb or 0) * 1024 * 1024
     while True:
@@ -256,7 +261,7 @@ def _worker_main(conn: Connection, store: ox.Store, cfg: WorkerConfig, stderr_fd
                     conn.send(("network",))  # allowlisted SERVICE: the parent hands it to the network pool
                     continue
             try:
-                ans = execute(store, job, analysis)
+                ans = execute(store, job, analysis, functions)
             except QuerySyntaxError:
                 if cfg.policy and is_update(job.sparql):
                     raise ForbiddenQuery("SPARQL Update (INSERT, DELETE, LOAD, CLEAR, ...) is not allowed: this "

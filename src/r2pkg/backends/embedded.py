@@ -19,6 +19,12 @@ def open(settings, worker_config) -> Opened:  # noqa: A001 - the backend interfa
             res = resources(settings["HOME"], settings["BUILD_DIR"])
         except Exception:  # noqa: BLE001 - an injected dataset needs no resources
             res = None
+    from dataclasses import replace
+
+    from ..search import INDEX_FILE
+
+    # the search: functions read the build's index (made by the build, or added on first start)
+    worker_config = replace(worker_config, search_index=str(dataset.build.path / INDEX_FILE))
     workers = int(settings["QUERY_WORKERS"])
     executor = Executor(dataset.store, workers=workers, max_workers=max(workers, int(settings["QUERY_MAX_WORKERS"])),
                         timeout=float(settings["QUERY_TIMEOUT"]), queue_timeout=float(settings["QUEUE_TIMEOUT"]),

@@ -71,7 +71,7 @@ VIEWS: dict[str, View] = {v.name: v for v in (
     View("membership", "states and the organisations and groups they belong to (formal and stated)"),
     View("full", "the whole RDF graph as a property graph (IRIs, object properties, literal attributes)"),
     View("series", "the meetings of 2009-2025 and the states named at them (readers, challengers, Group of "
-                   "Friends members), dated for a timeline (GEXF start)"),
+                   "Friends members), dated for a timeline (GEXF start)", explorer=True),
 )}
 
 

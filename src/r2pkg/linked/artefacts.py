@@ -1,7 +1,9 @@
 """Build-time linked-data artefacts, written into the build folder before it is published:
 
 ``ontology.html`` (the ontology documentation), ``context.jsonld`` (the JSON-LD context),
-``void-stats.json`` (VoID statistics, dump checksums) and ``dumps/r2pkg.{nq,trig,ttl}.gz``.
+``void-stats.json`` (VoID statistics, dump checksums), ``dumps/r2pkg.{nq,trig,ttl}.gz`` and
+``search.sqlite`` (the full-text index of :mod:`r2pkg.search`; its size, document count and build
+time go into the manifest as ``search``).
 
 They are a pure function of the build's N-Quads and manifest, so :func:`ensure` can add them to a
 build published by an older r2pkg without rebuilding.
@@ -17,13 +19,15 @@ from pathlib import Path
 import pyoxigraph as ox
 from ..namespaces import graph_iri
 from ..query import run
+from ..search import INDEX_FILE
+from ..search import index as search_index
 from . import dumps, jsonld, ontodoc, void
 from .rdfio import to_rdflib
 
 ONTOLOGY_HTML = "ontology.html"
 CONTEXT = "context.jsonld"
 STATS = "void-stats.json"
-FILES = (ONTOLOGY_HTML, CONTEXT, STATS, *(f"{dumps.FOLDER}/{n}" for n in dumps.NAMES))
+FILES = (ONTOLOGY_HTML, CONTEXT, STATS, INDEX_FILE, *(f"{dumps.FOLDER}/{n}" for n in dumps.NAMES))
 
 
 def _graph(store: ox.Store, name: str) -> list[ox.Triple]:
@@ -50,6 +54,7 @@ def generate(folder: Path, nquads: bytes, manifest: dict) -> dict:
     html = ontodoc.render(ontology, to_rdflib(_graph(store, "imports")), to_rdflib(_graph(store, "schemes")),
                           jsonld=embedded, build_id=manifest.get("build_id", ""))
     (folder / ONTOLOGY_HTML).write_text(html, encoding="utf-8")
+    manifest["search"] = search_index.write(folder / INDEX_FILE, store, manifest.get("build_id"))
     stats = void.compute(_select(store))
     stats.update(build_id=manifest.get("build_id"), built_at=manifest.get("built_at"),
                  quads=manifest.get("triples"), validation=manifest.get("validation"))

@@ -45,6 +45,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     settings = {k: app.config[k] for k in DEFAULTS}
     settings["PUBLIC_URL"] = public_url = check_public_url(settings["PUBLIC_URL"])
     app.extensions[ops.KEY] = ops.parse_allow(settings["METRICS_ALLOW"])  # checked before workers start
+    from .embed import frame_ancestors
+
+    frame_ancestors(settings["EMBED_FRAME_ANCESTORS"])  # a bad setting stops the start, not a page
     app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_QUERY_BYTES"]) + 4096
     app.json.sort_keys = False
 
@@ -65,7 +68,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
                policy_check=as_bool(settings["POLICY_CHECK"]))
     app.extensions["r2pkg"] = st
 
-    from . import api, cors, errors, explore, exports, linked, minted, resources, sparql
+    from . import api, cors, embed, errors, explore, exports, linked, minted, resources, search, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
@@ -75,11 +78,14 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(linked.bp)  # /, /ontology, /classes, VoID, dumps, JSON-LD context
     app.register_blueprint(resources.bp)  # /id/..., /ontology/..., /sources/<id>
     app.register_blueprint(minted.bp)  # /graph/... (the named graphs), /shapes
+    app.register_blueprint(search.bp)  # /search, /api/search (the build's full-text index)
+    app.register_blueprint(embed.bp)  # /embed (a query's view for other sites' iframes)
     errors.register(app)
     origins = frozenset(split_list(settings["CORS_ORIGINS"]))
     cors.register(app, origins)
     app.after_request(vary_on_host)  # Vary: Host on answers with URLs made from Host (no PUBLIC_URL)
     app.add_template_global(external_for)
+    app.add_template_global(sparql.editor_link)
 
     @app.after_request
     def _count(resp):
@@ -89,7 +95,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         if resp.mimetype == "text/html":
             resp.headers.setdefault("Content-Security-Policy", CSP)
             resp.headers.setdefault("Referrer-Policy", "same-origin")
-            resp.headers.setdefault("X-Frame-Options", "DENY")
+            if "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]:  # not /embed
+                resp.headers.setdefault("X-Frame-Options", "DENY")
         return resp
 
     from .fastpath import SparqlFastPath

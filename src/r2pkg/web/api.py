@@ -19,6 +19,7 @@ from ..safety import QUERY_FORMS, query_form
 from .conneg import wants_html
 from .representations import iri_map, urls
 from .responses import answer_response, pick_format
+from .sparql import editor_link
 from .state import state
 from .urls import external_for, external_root, request_url
 
@@ -33,7 +34,8 @@ def list_queries() -> Response:
     entries = [{**q.as_dict(), "url": external_for("api.run_query", name=q.name)} for q in st.queries.values()]
     if request.args.get("format") != "json" and wants_html(request.headers.get("Accept")):
         html = render_template("api/queries.html", queries=entries, json=f"{request_url()}?format=json",
-                               openapi=url_for("api.openapi"))
+                               openapi=url_for("api.openapi"),
+                               editors={q.name: editor_link(q.text) for q in st.queries.values()})
         resp = Response(html, content_type="text/html; charset=utf-8")
         resp.headers["Vary"] = "Accept"
         return resp

@@ -25,6 +25,7 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONNECTIONS_PER_CLIENT": 256,  # open connections per client address (per server process); 0 = no cap
     "LISTEN_PORT": None,       # the port the server listens on (set by `r2pkg serve`; the connection guard's)
     "MAX_PENDING": 64,         # requests waiting for a query worker or a page thread, per pool; more get 503
+    "EMBED_FRAME_ANCESTORS": "*",  # the sites that may show /embed in an iframe (CSP frame-ancestors)
     "CORS_ORIGINS": "*",       # "*" or a comma-separated list of allowed origins
     "SERVICE_ALLOWLIST": "",   # comma-separated SERVICE endpoints that may be called (default none)
     "CACHE_MAX_BYTES": 64 * 1024 * 1024,  # in-process cache of serialised results

@@ -57,7 +57,7 @@ def charts() -> Response:
     items = []
     for name in CHARTS:
         chart, rows, _ = _chart(name)
-        items.append({"chart": chart, "svg": Markup(chart_svg(chart, rows)), "rows": rows,
+        items.append({"chart": chart, "query": chart_query(queries_dir(state()), name).text, "svg": Markup(chart_svg(chart, rows)), "rows": rows,
                       "csv": url_for("explore.chart_file", name=name, ext="csv"),
                       "svg_url": url_for("explore.chart_file", name=name, ext="svg")})
     return Response(render_template("charts.html", items=items), content_type="text/html; charset=utf-8")

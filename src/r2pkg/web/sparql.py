@@ -82,13 +82,25 @@ def _void_url() -> str | None:
         return None
 
 
+def editor_link(query: str, view: str | None = None) -> str:
+    """A link that opens ``query`` (and the result ``view``) in the query editor (a share link)."""
+    from urllib.parse import urlencode
+
+    from flask import url_for
+
+    return url_for("sparql.endpoint") + "#" + urlencode({"query": query, **({"view": view} if view else {})})
+
+
 def ui() -> Response:
     st = state()
     examples = [{"name": q.name, "title": q.title, "query": q.text} for q in st.queries.values()]
     from ..namespaces import PREFIXES
 
+    from ..search.documents import KIND_NAMES
+
+    iri_kinds = ",".join(k for k in KIND_NAMES if k not in ("class", "property"))
     resp = Response(render_template("sparql.html", examples=examples, prefixes=PREFIXES,
-                                    endpoint=external_for("sparql.endpoint")),
+                                    endpoint=external_for("sparql.endpoint"), iri_kinds=iri_kinds),
                     content_type="text/html; charset=utf-8")
     resp.headers["Vary"] = "Accept"  # /sparql without a query: this page or the service description
     return resp
