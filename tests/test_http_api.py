@@ -292,6 +292,11 @@ def test_openapi_lists_every_query(client):
         assert op["summary"] == header(p, "title")
     sparql_params = {p["name"] for p in spec["paths"]["/sparql"]["get"]["parameters"]}
     assert sparql_params == {"query", "default-graph-uri", "named-graph-uri", "format"}
+    search = spec["paths"]["/api/search"]["get"]
+    assert {p["name"] for p in search["parameters"]} == {"q", "kind", "year", "limit", "offset"}
+    # what the spec says the endpoint reads, it reads: one hit, of the kind asked for
+    hits = client.get("/api/search", query_string={"q": "Norway", "kind": "state", "limit": "1"}).get_json()
+    assert [h["kind"] for h in hits["hits"]] == ["state"] and hits["hits"][0]["iri"].endswith("/state/NOR")
 
 
 def test_openapi_describes_parameters(api):

@@ -118,6 +118,23 @@ def openapi() -> Response:
                 {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
                 {"name": "format", "in": "query", "schema": {"type": "string", "enum": fmt_names}}],
             "responses": _responses()}},
+        "/api/search": {"get": {
+            "summary": "Full-text search over labels, alternative labels, passages and quotations",
+            "description": "Ranked hits with highlighted snippets, each linking to its resource's page and, "
+                           "for text from the source, to the highlighted passage; facet counts by kind and year. "
+                           "Diacritics, case and quote marks are folded; the last word matches as a prefix.",
+            "operationId": "search",
+            "parameters": [
+                {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
+                {"name": "kind", "in": "query", "description": "comma-separated kinds (see the answer's kinds)",
+                 "schema": {"type": "string"}},
+                {"name": "year", "in": "query", "description": "comma-separated years", "schema": {"type": "string"}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}],
+            "responses": {"200": {"description": "Hits and facets", "content": {"application/json": {}}},
+                          "400": {"description": "Bad search (reason: empty-query, query-too-long, no-words, "
+                                                 "bad-facet, bad-page)",
+                                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
     }
     for q in st.queries.values():
         params = [{"name": p.name, "in": "query", "required": False, "description": p.description,
