@@ -317,6 +317,13 @@ def test_series_page(client):
     row = html.split('<tr data-meeting="iid-2014">', 1)[1].split("</tr>", 1)[0]
     assert 'class="figure disagreement" data-figure="states_represented">81 / 83<' in row
     assert 'href="/series/iid-2014"' in row
+    # where the pages disagree on the days, the timeline shows each page's days, as for a figure
+    row = html.split('<tr data-meeting="ga-debate-2009">', 1)[1].split("</tr>", 1)[0]
+    starts = sorted({r["value"] for r in rows() if r["meeting_id"] == "ga-r2p-2009" and r["figure"] == "date_start"
+                     and r["verified"] == "yes"})
+    assert len(starts) > 1 and 'class="figure disagreement" data-figure="days">' in row, row
+    cell = row.split('data-figure="days">', 1)[1].split("</td>", 1)[0]
+    assert all(s in cell for s in starts) and " to 2009-07-28" in cell, cell
 
 
 def test_meeting_page_lists_every_figure_with_its_page(client):

@@ -218,8 +218,27 @@ class SparqlStore:
              timeout: float) -> tuple[int, bytes, str]:
         """POST one query (the SPARQL 1.1 Protocol's direct POST, dataset in the URL)."""
         url = url + ("?" + urllib.parse.urlencode(params) if params else "")
-        return _http(url, method="POST", data=text.encode("utf-8"), timeout=timeout,
-                     headers={"Content-Type": "application/sparql-query", "Accept": accept})
+        status, body, head = self.post(url, text.encode("utf-8"), "application/sparql-query", accept, timeout)
+        return status, body, head.get("Server", "")
+
+    def post(self, url: str, body: bytes, content_type: str, accept: str, timeout: float):
+        """POST ``body`` on this thread's keep-alive connection to the store: (status, body, headers).
+
+        Raises:
+            QueryTimeout: no answer within ``timeout``.
+            RemoteStoreError: the store cannot be reached.
+        """
+        pool = self.__dict__.get("_connections")
+        if pool is None:
+            from .keepalive import Connections
+
+            pool = self.__dict__.setdefault("_connections", Connections())
+        try:
+            return pool.request(url, "POST", body, {"Content-Type": content_type, "Accept": accept}, timeout)
+        except (socket.timeout, TimeoutError) as e:
+            raise QueryTimeout(f"the remote store did not answer within {timeout:g} s", timeout_s=timeout) from e
+        except OSError as e:
+            raise RemoteStoreError(f"the remote store is unreachable: {e}") from e
 
     def connect(self, url: str, *, timeout: float = 30.0, union: str | None = None) -> RemoteDataset:
         check_url(url, self.example)

@@ -36,7 +36,7 @@ import urllib.parse
 
 from ..namespaces import GRAPH
 from ..errors import QueryTimeout
-from ..remote import SparqlStore, _http_full, _publish_gsp
+from ..remote import SparqlStore, _publish_gsp
 from . import Opened
 
 
@@ -78,9 +78,8 @@ class VirtuosoStore(SparqlStore):
     def send(self, url, text, params, accept, timeout):
         # Virtuoso's own limit, so it stops a query r2pkg gave up on (else it runs on, for nobody)
         form = [("query", text), *params, ("timeout", str(max(1, int(timeout * 1000))))]
-        status, body, head = _http_full(url, method="POST", data=urllib.parse.urlencode(form).encode("ascii"),
-                                        timeout=timeout, headers={"Content-Type": "application/x-www-form-urlencoded",
-                                                                  "Accept": accept})
+        status, body, head = self.post(url, urllib.parse.urlencode(form).encode("ascii"),
+                                       "application/x-www-form-urlencoded", accept, timeout)
         if head.get("X-SQL-State", "").strip() == "S1TAT":  # "incomplete results": never a 200
             raise QueryTimeout(f"the remote store did not answer within {timeout:g} s", timeout_s=timeout)
         if status == 500 and any(m in body[:400] for m in _TOO_COSTLY):
