@@ -1,8 +1,8 @@
 """Competency questions: every queries/cqNN-*.rq gives exactly the expected SPARQL CSV result.
 
-The store is built here from the Turtle files themselves (no build step): ontology/*.ttl and
-ontology/imports/*.ttl, and every data/**/*.ttl into its own named graph
-(https://w3id.org/r2pkg/graph/<dir>/<stem>). Queries run over the union of all graphs. A query whose
+Queries run over the session's build (the ``dataset`` fixture of conftest.py: every input file in its
+own named graph plus the entailment graph, graph/entailments), over the union of all graphs, as the
+endpoint answers them. A query whose
 header declares ``# param: <name> ... (default <IRI>)`` runs with ?<name> substituted by that IRI.
 Expected results (tests/competency/cqNN-*.csv) were checked by hand against the source text.
 """
@@ -72,8 +72,8 @@ def load_store() -> ox.Store:
 
 
 @pytest.fixture(scope="module")
-def store() -> ox.Store:
-    return load_store()
+def store(dataset) -> ox.Store:
+    return dataset.store
 
 
 def run(store: ox.Store, path: Path) -> bytes:
