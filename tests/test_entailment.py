@@ -87,6 +87,7 @@ def test_void_counts_the_entailment_graph(client, built):
     subset = next(void.subjects(sd_name, ENTAILMENT_GRAPH))
     n = int(void.value(subset, triples))
     assert n == built.manifest["graphs"][str(ENTAILMENT_GRAPH)] > 1000
+    assert "default-graph-uri" in str(void.value(subset, URIRef("http://purl.org/dc/terms/description")))
     assert client.get("/graph/entailments", headers={"Accept": "text/html"}).status_code == 200
 
 
