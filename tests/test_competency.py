@@ -17,8 +17,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 QUERIES = REPO / "queries"
 EXPECTED = REPO / "tests" / "competency"
-GRAPH = "https://w3id.org/r2pkg/graph/"
-ONTOLOGY_GRAPHS = {"r2p.ttl": "ontology", "schemes.ttl": "schemes", "imports/external.ttl": "imports"}
 HEADER = re.compile(r"^# (title|description|param):\s*(.*)$")
 DEFAULT = re.compile(r"\(default <([^>]+)>\)")
 
@@ -49,26 +47,6 @@ def substitutions(path: Path) -> dict[ox.Variable, ox.NamedNode]:
         assert m, f"{path.name}: parameter {name} has no (default <IRI>)"
         subs[ox.Variable(name)] = ox.NamedNode(m.group(1))
     return subs
-
-
-def _graph_name(path: Path) -> str:
-    rel = path.relative_to(REPO / "ontology").as_posix()
-    if rel in ONTOLOGY_GRAPHS:
-        return GRAPH + ONTOLOGY_GRAPHS[rel]
-    return GRAPH + "ontology/" + rel.removesuffix(".ttl")
-
-
-def load_store() -> ox.Store:
-    """An in-memory store with every ontology and data file in its own named graph."""
-    st = ox.Store()
-    files = [(p, _graph_name(p)) for p in sorted((REPO / "ontology").glob("*.ttl"))]
-    files += [(p, _graph_name(p)) for p in sorted((REPO / "ontology" / "imports").glob("*.ttl"))]
-    data = REPO / "data"
-    files += [(p, GRAPH + p.relative_to(data).with_suffix("").as_posix()) for p in sorted(data.rglob("*.ttl"))]
-    for path, graph in files:
-        st.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph),
-                base_iri="https://w3id.org/r2pkg/")
-    return st
 
 
 @pytest.fixture(scope="module")
