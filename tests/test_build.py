@@ -12,6 +12,7 @@ import pytest
 
 from r2pkg import store
 from r2pkg.build import DATASET_FILE, build, current_build
+from r2pkg.entailment import ENTAILMENT_GRAPH
 from r2pkg.errors import DataError, NoBuild, RdfSyntaxError, ValidationFailed
 from r2pkg.paths import Resources
 from r2pkg.sources import input_files
@@ -25,8 +26,9 @@ def test_build_conforms_and_writes_artefact(built):
     for name in ("dataset.nq", "report.ttl", "manifest.json"):
         assert (built.path / name).is_file()
     assert m["build_id"] == hashlib.sha256(built.dataset_path.read_bytes()).hexdigest()[:16]
-    # one named graph per input file, and the triple counts add up
-    assert len(m["graphs"]) == len(m["inputs"])
+    # one named graph per input file plus the entailment graph, and the triple counts add up
+    assert set(m["graphs"]) == {i["graph"] for i in m["inputs"]} | {str(ENTAILMENT_GRAPH)}
+    assert m["graphs"][str(ENTAILMENT_GRAPH)] > 0
     assert m["triples"] == sum(m["graphs"].values())
 
 
@@ -34,7 +36,7 @@ def test_every_input_file_is_a_named_graph(res, dataset):
     files = input_files(res)
     assert {f.name for f in files} >= {"ontology", "schemes", "imports", "reference/un-membership"}
     graphs = {g.value for g in dataset.store.named_graphs()}
-    assert graphs == {str(f.graph) for f in files}
+    assert graphs == {str(f.graph) for f in files} | {str(ENTAILMENT_GRAPH)}
     # the default graph is empty: everything lives in a named graph
     assert list(dataset.store.quads_for_pattern(None, None, None, ox.DefaultGraph())) == []
 

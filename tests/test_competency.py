@@ -1,8 +1,8 @@
 """Competency questions: every queries/cqNN-*.rq gives exactly the expected SPARQL CSV result.
 
-The store is built here from the Turtle files themselves (no build step): ontology/*.ttl and
-ontology/imports/*.ttl, and every data/**/*.ttl into its own named graph
-(https://w3id.org/r2pkg/graph/<dir>/<stem>). Queries run over the union of all graphs. A query whose
+Queries run over the session's build (the ``dataset`` fixture of conftest.py: every input file in its
+own named graph plus the entailment graph, graph/entailments), over the union of all graphs, as the
+endpoint answers them. A query whose
 header declares ``# param: <name> ... (default <IRI>)`` runs with ?<name> substituted by that IRI.
 Expected results (tests/competency/cqNN-*.csv) were checked by hand against the source text.
 """
@@ -17,8 +17,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 QUERIES = REPO / "queries"
 EXPECTED = REPO / "tests" / "competency"
-GRAPH = "https://w3id.org/r2pkg/graph/"
-ONTOLOGY_GRAPHS = {"r2p.ttl": "ontology", "schemes.ttl": "schemes", "imports/external.ttl": "imports"}
 HEADER = re.compile(r"^# (title|description|param):\s*(.*)$")
 DEFAULT = re.compile(r"\(default <([^>]+)>\)")
 
@@ -51,29 +49,9 @@ def substitutions(path: Path) -> dict[ox.Variable, ox.NamedNode]:
     return subs
 
 
-def _graph_name(path: Path) -> str:
-    rel = path.relative_to(REPO / "ontology").as_posix()
-    if rel in ONTOLOGY_GRAPHS:
-        return GRAPH + ONTOLOGY_GRAPHS[rel]
-    return GRAPH + "ontology/" + rel.removesuffix(".ttl")
-
-
-def load_store() -> ox.Store:
-    """An in-memory store with every ontology and data file in its own named graph."""
-    st = ox.Store()
-    files = [(p, _graph_name(p)) for p in sorted((REPO / "ontology").glob("*.ttl"))]
-    files += [(p, _graph_name(p)) for p in sorted((REPO / "ontology" / "imports").glob("*.ttl"))]
-    data = REPO / "data"
-    files += [(p, GRAPH + p.relative_to(data).with_suffix("").as_posix()) for p in sorted(data.rglob("*.ttl"))]
-    for path, graph in files:
-        st.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph),
-                base_iri="https://w3id.org/r2pkg/")
-    return st
-
-
 @pytest.fixture(scope="module")
-def store() -> ox.Store:
-    return load_store()
+def store(dataset) -> ox.Store:
+    return dataset.store
 
 
 def run(store: ox.Store, path: Path) -> bytes:

@@ -60,7 +60,8 @@ COUNTS = {
         """SELECT (COUNT(DISTINCT ?n) AS ?c) WHERE {
              { ?n ?p ?o } UNION { ?s ?p ?n FILTER (?p != rdf:type) } FILTER (isIRI(?n)) }""",
         """SELECT (COUNT(*) AS ?c) WHERE { SELECT DISTINCT ?s ?p ?o WHERE {
-             ?s ?p ?o FILTER (isIRI(?s) && isIRI(?o) && ?p != rdf:type) } }"""),
+             ?s ?p ?o FILTER (isIRI(?s) && isIRI(?o) && ?p != rdf:type)
+             FILTER NOT EXISTS { GRAPH <https://w3id.org/r2pkg/graph/entailments> { ?s ?p ?o } } } }"""),
 }
 FORMATS = [f.name for f in GRAPH_FORMATS]
 

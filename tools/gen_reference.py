@@ -406,6 +406,8 @@ def build(entities: list[dict[str, str]], cc_rows: list[dict[str, str]],
         g.add(un_m, _q("prov:wasDerivedFrom"), cc_ds if is_member else ENTITIES_DATASET)
         if is_member:
             g.add(st, _q("org:memberOf"), UN)
+        else:  # the record's shortcut: an observer is not a member (org:memberOf counts the 193)
+            g.add(st, _q("r2p:observerOf"), UN)
 
         for key in grouped.get(iso3, []):
             grp = f"{ID}regional-group/{key}"

@@ -26,8 +26,10 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from . import __version__
+from .entailment import ENTAILMENT_GRAPH, entailments
 from .errors import DataError, NoBuild, ValidationFailed
 from .linked import artefacts as linked_artefacts
+from .linked.rdfio import to_ox
 from .namespaces import BASE
 from .paths import Resources
 from .sources import InputFile, input_files, parse_turtle
@@ -93,13 +95,18 @@ def check(res: Resources, inputs: Inputs | None = None, *, consistency: bool = T
                     res.sources, consistency=consistency, prefixes=prefixes, files=files)
 
 
-def _nquads(inputs: Inputs) -> bytes:
+def _nquads(inputs: Inputs, derived: dict[str, Graph] | None = None) -> bytes:
+    """Sorted N-Quads of every input file in its graph, plus ``derived`` (graph IRI -> triples)."""
     ds = ox.Dataset()
     for f in inputs.files:
         g = ox.NamedNode(str(f.graph))
         for q in ox.parse(path=str(f.path), format=ox.RdfFormat.TURTLE, base_iri=BASE,
                           rename_blank_nodes=True):
             ds.add(ox.Quad(q.subject, q.predicate, q.object, g))
+    for name, graph in (derived or {}).items():
+        g = ox.NamedNode(name)
+        for t in to_ox(graph):
+            ds.add(ox.Quad(t.subject, t.predicate, t.object, g))
     if any(isinstance(t, ox.BlankNode) for q in ds for t in (q.subject, q.object)):
         ds.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     _check_store_keeps_literals(ds)
@@ -214,10 +221,12 @@ def build(res: Resources, *, consistency: bool = True) -> Build:
         c = result.counts()
         raise ValidationFailed(f"the data does not conform ({c['Violation']} violations)\n{result.text()}",
                                violations=c["Violation"])
-    nq = _nquads(inputs)
+    derived = {str(ENTAILMENT_GRAPH): entailments(inputs.union(tbox=True), inputs.union(tbox=False))}
+    nq = _nquads(inputs, derived)
     counts = {f.name: len(inputs.graphs[f.name]) for f in inputs.files}
     manifest = {
-        "graphs": {str(f.graph): counts[f.name] for f in inputs.files},
+        "graphs": {**{str(f.graph): counts[f.name] for f in inputs.files},
+                   **{name: len(g) for name, g in derived.items()}},
         "inputs": [{"path": f.path.relative_to(res.root).as_posix(), "graph": str(f.graph),
                     "sha256": _sha256(f.path), "triples": counts[f.name]} for f in inputs.files],
         "sources": sorted(p.name for p in res.sources.glob("*.txt")),

@@ -11,6 +11,7 @@ from typing import Callable
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, XSD
 
+from ..entailment import ENTAILMENT_GRAPH
 from ..namespaces import BASE, ID, ONTOLOGY_IRI, PREFIXES, R2P, SH, sparql_prologue
 from ..formats import BY_NAME
 
@@ -22,6 +23,11 @@ SHAPES_IRI = BASE + "shapes"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 IANA = "http://www.iana.org/assignments/media-types/"
 
+ENTAILMENT_DESCRIPTION = (
+    "Entailments of the ontology's RDFS and OWL RL axioms (sub-classes, sub-properties, domains, ranges, "
+    "inverse and symmetric properties, property chains) over the other graphs, materialised at build time; "
+    "only triples no other graph states. Part of the default (union) graph; a query that names its dataset "
+    "(FROM, default-graph-uri) without this graph sees the stated triples only.")
 _P = sparql_prologue()
 _SPACE = str(ID)
 # name -> SELECT returning ?n (a number), or ?k ?n pairs for partitions. Constants only (no user values).
@@ -117,6 +123,8 @@ def describe(stats: dict, *, dataset: str, sparql: str, dumps: dict[str, str], u
         add((sub, RDF.type, VOID.Dataset))
         add((sub, SD.name, URIRef(graph)))
         add((sub, VOID.triples, Literal(n)))
+        if graph == str(ENTAILMENT_GRAPH):
+            add((sub, DCTERMS.description, Literal(ENTAILMENT_DESCRIPTION, lang="en")))
     _conformance(g, d, stats.get("validation") or {})
     return g
 
