@@ -209,3 +209,41 @@ def test_remote_store_never_gets_a_service_call_past_the_parser(remote_app):
         t.join(2)
         srv.close()
     assert hits == []
+
+
+def test_queries_over_a_remote_store_are_awaited_on_the_loop(make_app, published, app):
+    """Under RSGI a query over a remote store runs once, suspended while the loop awaits the
+    policy's verdict and the store's answer (no second pass in a query thread); its answer is
+    the embedded store's, and a refused query gets the same reason."""
+    import asyncio
+    import threading
+    import urllib.parse
+
+    from test_rsgi import _Proto, _scope
+
+    from r2pkg.web.rsgi import RsgiApp
+    from r2pkg.web.state import state
+
+    remote = make_app(STORE=published + "/query", CACHE_MAX_BYTES=0)
+    rsgi = RsgiApp(remote.wsgi_app, page_threads=1, query_threads=1, max_body=10_000)
+    rsgi.executor = state(remote).executor
+    calls, real_call = [], rsgi.call
+    rsgi.call = lambda environ: (calls.append(threading.current_thread().name), real_call(environ))[1]
+    queries = ["SELECT ?s WHERE { ?s a <https://w3id.org/r2pkg/ontology#State> } ORDER BY ?s LIMIT 5",
+               "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"]
+    proto = _Proto()
+
+    async def both():
+        await asyncio.gather(*(rsgi.__rsgi__(_scope("/sparql", urllib.parse.urlencode({"query": q}), headers=[
+            ("accept", "application/sparql-results+json")]), proto) for q in queries))
+
+    t = threading.Thread(target=asyncio.run, args=(both(),), name="loop")
+    t.start()
+    t.join(30)
+    assert calls == ["loop", "loop"], calls  # once each, both on the loop's thread
+    by_status = {s: json.loads(b) for s, _, b in proto.replies}
+    assert set(by_status) == {200, 403}, proto.replies
+    want = app.test_client().get("/sparql", query_string={"query": queries[0]},
+                                 headers={"Accept": "application/sparql-results+json"}).get_json()
+    assert by_status[200]["results"]["bindings"] == want["results"]["bindings"] and len(want["results"]["bindings"]) == 5
+    assert by_status[403]["reason"] == "service"

@@ -25,6 +25,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -285,11 +286,34 @@ class RemoteExecutor:
         self._sem = threading.BoundedSemaphore(self.max_workers)
         self._busy = 0
         self._lock = threading.Lock()
+        self._threads: ThreadPoolExecutor | None = None  # for requests awaited on an event loop
         self.timeouts = 0
 
     def submit(self, job: Job, timeout: float | None = None) -> Answer:
         if self.policy.config.policy:
             self.policy.submit(replace(job, check_only=True), timeout)
+        return self._remote(job, timeout)
+
+    async def run_async(self, job: Job, deadline: float | None) -> Answer:
+        """:meth:`submit` for a request on an event loop: the policy's verdict awaited on the loop
+        (from a sandboxed worker, until ``deadline`` for a free one), then the store's answer from
+        one of this executor's threads (their keep-alive connections), awaited too.
+
+        Raises:
+            Deferred: the query names an allowlisted SERVICE (a thread that may wait takes it).
+        """
+        import asyncio
+
+        if self.policy.config.policy:
+            worker = self.policy.take_nowait() or await self.policy.take_on_loop(deadline)
+            await self.policy.run_on_loop(worker, replace(job, check_only=True))
+        with self._lock:
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(self.max_workers, thread_name_prefix="r2pkg-remote")
+        return await asyncio.get_running_loop().run_in_executor(self._threads, self._remote, job, None)
+
+    def _remote(self, job: Job, timeout: float | None) -> Answer:
+        """The store's answer to ``job`` (policy already checked), within a slot of ``max_workers``."""
         if not self._sem.acquire(timeout=self.queue_timeout):
             raise Overloaded(f"all {self.max_workers} remote-store slots are busy; retry shortly")
         with self._lock:
@@ -387,6 +411,8 @@ class RemoteExecutor:
 
     def close(self) -> None:
         self.policy.close()
+        if self._threads is not None:
+            self._threads.shutdown(wait=False, cancel_futures=True)
 
     def busy(self) -> int:
         return self._busy

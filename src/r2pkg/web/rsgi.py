@@ -10,8 +10,10 @@ query is ever evaluated here. A query request runs once, in a greenlet on the lo
 it needs a worker's answer it is suspended, and the loop sends the job to a free worker and awaits
 its answer on the worker's pipe (a reader and a timer of the loop: no thread hand-off, the query's
 timeout still kills the worker), then resumes the request with it; if no worker is free, the
-request awaits one on the loop until its deadline (then 503 ``OVERLOADED``). Only what cannot be
-awaited (a remote store, the allowlisted SERVICE pool) is unwound and runs again in a *query* thread.
+request awaits one on the loop until its deadline (then 503 ``OVERLOADED``). Over a remote store the
+loop awaits the policy's verdict from a worker, then the store's answer from a thread that holds a
+keep-alive connection to it. Only the allowlisted SERVICE pool (and an executor that has no
+awaitable path) is unwound and runs again in a *query* thread.
 Every other path (pages, exports, the API) runs in a *page* thread. The pools are apart, so slow
 queries never hold up pages, and nothing holds up health checks and static files.
 
@@ -168,12 +170,21 @@ class RsgiApp:
 
     async def _on_loop(self, wb: WouldBlock, deadline: float, proto=None):
         """The answer to the query that would block, from a worker awaited on the loop (waiting for
-        a free one until the request's deadline): an Answer or the domain error it raised; None when
-        the executor cannot be awaited (a remote store) or the answer needs the allowlisted pool, so
-        a query thread waits instead; ``_GONE`` when the client disconnected while its request
+        a free one until the request's deadline), or from a remote store's own awaitable path: an
+        Answer or the domain error it raised; None when the executor cannot be awaited or the answer
+        needs the allowlisted pool, so a query thread waits instead; ``_GONE`` when the client disconnected while its request
         waited for a worker (it then stops waiting: abandoned requests do not pile up)."""
         executor = self.executor
-        if wb.job is None or executor is None or not hasattr(executor, "take_on_loop"):
+        if wb.job is None or executor is None:
+            return None
+        if hasattr(executor, "run_async"):  # a remote store: its own awaitable path
+            try:
+                return await executor.run_async(wb.job, deadline)
+            except Deferred:
+                return None
+            except R2pkgError as e:
+                return e
+        if not hasattr(executor, "take_on_loop"):
             return None
         try:
             worker = executor.take_nowait()
