@@ -342,6 +342,15 @@ RDFLIB_BUGS = {"full": "rdflib 7.6 raises TypeError ('<' between None and None) 
 
 
 RDFLIB_SECONDS = 8
+# Comunica 5.4 querying the endpoint as a SPARQL source: open, see tests/clients/README.md
+COMUNICA_BUGS = {"full": "Comunica 5.4 answers the view, whose FILTER NOT EXISTS holds a GRAPH pattern, with rows "
+                         "that bind no variable (16,872 of them); Jena and rdflib give the endpoint's rows"}
+
+
+def _comunica_param(p: Path):
+    if p.stem in COMUNICA_BUGS:
+        return pytest.param(p, id=p.stem, marks=pytest.mark.xfail(reason=COMUNICA_BUGS[p.stem], strict=True))
+    return pytest.param(p, id=p.stem)
 
 
 class _TooSlow(Exception):
@@ -393,7 +402,7 @@ def test_jena_gives_the_same_answer(endpoint, jena_answers, path):
     assert same(ours, theirs), diff(ours, theirs)
 
 
-@pytest.mark.parametrize("path", CORPUS, ids=IDS)
+@pytest.mark.parametrize("path", [_comunica_param(p) for p in CORPUS])
 def test_comunica_gives_the_same_answer(endpoint, rdflib_ds, comunica_answers, path):
     theirs = comunica_answers.get(path.stem)
     assert not isinstance(theirs, Exception) and theirs is not None, f"Comunica: {theirs}"

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from r2pkg import named
 from r2pkg.query import run
 
-from conftest import store_mode, virtuoso_xfail
+from conftest import VIRTUOSO_BOOLEAN_BUG, VIRTUOSO_BOOLEAN_QUERIES, store_mode, virtuoso_xfail
 
 REPO = Path(__file__).resolve().parents[1]
 QUERY_FILES = sorted((REPO / "queries").glob("*.rq"))
@@ -111,7 +111,7 @@ def test_catalogue_lists_every_query_file(client):
         assert e["url"] == f"http://localhost/api/queries/{e['name']}"
 
 
-BOOLEAN_BUG = virtuoso_xfail("EXISTS (any boolean) comes back as 1/0 typed xsd:integer, not xsd:boolean")
+BOOLEAN_BUG = virtuoso_xfail(VIRTUOSO_BOOLEAN_BUG)
 # SPARQL 1.1 leaves the order of GROUP_CONCAT undefined (these queries rely on Oxigraph keeping their
 # subquery's ORDER BY, which Virtuoso does not), and stores differ on "" or unbound for a group whose
 # values are all unbound: over Virtuoso these columns are compared as sets of their parts.
@@ -126,8 +126,8 @@ def _order_free(variables: list[str], rows: list[tuple], column: str) -> list[tu
     return [r[:i] + (parts(r[i]),) + r[i + 1:] for r in rows]
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, marks=BOOLEAN_BUG) if p.stem in (
-    "cq06-challengers-of-r2p", "cq08-all-nine-discussions", "cq22-friend-when-it-spoke") else p for p in QUERY_FILES],
+@pytest.mark.parametrize("path", [pytest.param(p, marks=BOOLEAN_BUG) if p.stem in VIRTUOSO_BOOLEAN_QUERIES
+                                  else p for p in QUERY_FILES],
     ids=[p.stem for p in QUERY_FILES])
 def test_named_query_matches_in_process_run(client, dataset, path):
     # the API binds declared parameters to their defaults; so does the in-process run

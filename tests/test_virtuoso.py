@@ -18,7 +18,7 @@ from r2pkg.cli import main
 from r2pkg.errors import QueryTimeout
 from r2pkg.remote import _http, connect
 
-from conftest import free_port, serve_subprocess, stop_subprocess
+from conftest import VIRTUOSO_BOOLEAN_BUG, VIRTUOSO_BOOLEAN_QUERIES, free_port, serve_subprocess, stop_subprocess
 from test_remote import CASES, _results
 from virtuoso_server import PASSWORD, USER, start_virtuoso, virtuoso_bin
 
@@ -106,8 +106,8 @@ def _order_free(result):
 
 @pytest.mark.parametrize("path,params,headers", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_virtuoso_answers_like_embedded(app, virtuoso_app, path, params, headers):
-    if path.endswith(("/cq06-challengers-of-r2p", "/cq08-all-nine-discussions", "/cq22-friend-when-it-spoke")):
-        pytest.xfail("Virtuoso 7.2 bug: EXISTS (any boolean) comes back as 1/0 typed xsd:integer, not xsd:boolean")
+    if path.rsplit("/", 1)[-1] in VIRTUOSO_BOOLEAN_QUERIES:
+        pytest.xfail("Virtuoso 7.2 bug: " + VIRTUOSO_BOOLEAN_BUG)
     a = app.test_client().get(path, query_string=params, headers=headers)
     b = virtuoso_app.test_client().get(path, query_string=params, headers=headers)
     ra, rb = _results(a), _results(b)
@@ -172,12 +172,8 @@ def test_serve_store_names_the_kind(published, res):
 
 
 BUGS = {
-    "tests/test_http_api.py::test_named_query_matches_in_process_run[cq06-challengers-of-r2p]":
-        "EXISTS (any boolean) comes back as 1/0 typed xsd:integer, not xsd:boolean",
-    "tests/test_http_api.py::test_named_query_matches_in_process_run[cq08-all-nine-discussions]":
-        "EXISTS (any boolean) comes back as 1/0 typed xsd:integer, not xsd:boolean",
-    "tests/test_http_api.py::test_named_query_matches_in_process_run[cq22-friend-when-it-spoke]":
-        "EXISTS (any boolean) comes back as 1/0 typed xsd:integer, not xsd:boolean",
+    **{f"tests/test_http_api.py::test_named_query_matches_in_process_run[{q}]": VIRTUOSO_BOOLEAN_BUG
+       for q in VIRTUOSO_BOOLEAN_QUERIES},
     "tests/test_http_safety.py::test_allowlisted_service_passes_the_check":
         "its SERVICE client reads the allowlisted endpoint's SPARQL XML answer as one row with no bindings",
     "tests/test_hardening.py::test_many_small_values_within_limits_answer":
