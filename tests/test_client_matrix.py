@@ -345,7 +345,7 @@ RDFLIB_SECONDS = 8
 # Comunica 5.4 querying the endpoint as a SPARQL source: open, see tests/clients/README.md
 _NOT_EXISTS_GRAPH = ("Comunica 5.4 answers a query whose FILTER NOT EXISTS holds a GRAPH pattern with rows that "
                      "bind no variable (as many rows as the endpoint's); Jena and rdflib give the endpoint's rows")
-COMUNICA_BUGS = {"full": _NOT_EXISTS_GRAPH, "cq32-provenance-per-fact": _NOT_EXISTS_GRAPH}
+COMUNICA_BUGS = {"full": _NOT_EXISTS_GRAPH}
 
 
 def _comunica_param(p: Path):
