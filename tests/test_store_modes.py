@@ -108,3 +108,24 @@ def test_the_build_publishes_the_disk_store_with_the_artefact(tmp_path: Path):
 def test_an_unknown_store_mode_is_a_config_error(built):
     with pytest.raises(ConfigError, match="unknown store mode 'rocks'"):
         store.load(built, "rocks")
+
+
+def test_serve_in_disk_mode(res, built, dataset):
+    """`r2pkg serve --store-mode disk` (a real server process with its workers) answers from the store."""
+    import json
+    import urllib.parse
+    import urllib.request
+
+    from conftest import serve_subprocess, stop_subprocess
+
+    proc, base = serve_subprocess(res, "--store-mode", "disk", "--query-workers", "1")
+    try:
+        with urllib.request.urlopen(base + "/healthz", timeout=10) as r:
+            assert json.load(r)["triples"] == built.manifest["triples"]
+        q = urllib.parse.urlencode({"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"})
+        req = urllib.request.Request(f"{base}/sparql?{q}", headers={"Accept": "text/csv"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert r.read().split() == [b"n", str(len(dataset.store)).encode()]
+    finally:
+        stop_subprocess(proc)
+    assert diskstore.stats(built.path)["quads"] == built.manifest["triples"]
