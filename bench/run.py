@@ -59,18 +59,35 @@ def tree(pid: int) -> list[int]:
     return out
 
 
+def rollup_kb(pid: int) -> dict[str, int]:
+    """The fields of /proc/<pid>/smaps_rollup, in kB (empty if the process is gone)."""
+    out = {}
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+            key, value = line.split(":", 1)
+            out[key] = int(value.split()[0])
+    except OSError:
+        pass
+    return out
+
+
 def memory_mb(pid: int) -> tuple[float, float]:
     rss = pss = 0
     for p in tree(pid):
-        try:
-            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Rss:"):
-                    rss += int(line.split()[1])
-                elif line.startswith("Pss:"):
-                    pss += int(line.split()[1])
-        except OSError:
-            pass
+        r = rollup_kb(p)
+        rss, pss = rss + r.get("Rss", 0), pss + r.get("Pss", 0)
     return round(rss / 1024, 1), round(pss / 1024, 1)
+
+
+def processes_mb(pid: int) -> list[dict]:
+    """Per process of the tree: PSS and private (unshared) memory in MB, largest PSS first."""
+    rows = []
+    for p in tree(pid):
+        r = rollup_kb(p)
+        if r:
+            rows.append({"pss": round(r["Pss"] / 1024, 1),
+                         "private": round((r["Private_Clean"] + r["Private_Dirty"]) / 1024, 1)})
+    return sorted(rows, key=lambda x: -x["pss"])
 
 
 class Server:
@@ -189,6 +206,15 @@ def prepare_r2pkg(nq: Path, build_dir: Path) -> None:
     publish_nquads(nq.read_bytes(), build_dir, {"source": f"bench {nq.name}"})
 
 
+def prepare_disk_store(build_dir: Path) -> None:
+    """The build's on-disk store (for `--store-mode disk`), as `r2pkg serve` writes it on first start."""
+    from r2pkg.build import current_build
+    from r2pkg.diskstore import ensure
+
+    b = current_build(build_dir)
+    ensure(b.path, b.dataset_path)
+
+
 def geomean(xs: list[float]) -> float:
     xs = [x for x in xs if x > 0]
     return round(statistics.geometric_mean(xs), 1) if xs else 0.0
@@ -212,14 +238,20 @@ def run_k(k: int, args) -> dict:
     t0 = time.perf_counter()
     prepare_r2pkg(nq, work / "r2b")
     r2_prepare = time.perf_counter() - t0
+    disk_prepare = None
+    if "disk" in args.also_store_mode:
+        t0 = time.perf_counter()
+        prepare_disk_store(work / "r2b")
+        disk_prepare = r2_prepare + time.perf_counter() - t0
 
     def r2pkg_server(name: str, cache: bool, server: str = "granian", python: str = sys.executable,
-                     store: str | None = None, setup_s: float | None = None) -> Server:
+                     store: str | None = None, setup_s: float | None = None, store_mode: str = "memory") -> Server:
         return Server(name, [python, "-m", "r2pkg.cli", "--build-dir", str(work / "r2b"), "serve",
                              "--port", str(port := free_port()), "--workers", str(args.workers),
                              "--timeout", "60", "--server", server, *(["--store", store] if store else [])],
-                      port, "/sparql", env={"R2PKG_CACHE_MAX_BYTES": str(64 * 2**20 if cache else 0)},
-                      setup_s=r2_prepare if setup_s is None else setup_s)
+                      port, "/sparql", env={"R2PKG_CACHE_MAX_BYTES": str(64 * 2**20 if cache else 0),
+                                            **({"R2PKG_STORE_MODE": store_mode} if store_mode != "memory" else {})},
+                      setup_s=(disk_prepare if store_mode == "disk" else r2_prepare) if setup_s is None else setup_s)
 
     servers: dict[str, Server] = {}
     try:
@@ -235,6 +267,8 @@ def _measure(k, args, work, quads, servers, r2pkg_server, oxi, oxi_load, peers_p
     servers["r2pkg-cached"] = r2pkg_server("r2pkg-cached", cache=True)
     for other in args.also_server:  # the same app, uncached, on another server (e.g. granian-wsgi)
         servers[f"r2pkg[{other}]"] = r2pkg_server(f"r2pkg[{other}]", cache=False, server=other)
+    for mode in args.also_store_mode:  # the same app, uncached, over another store mode (r2pkg.store)
+        servers[f"r2pkg[{mode}]"] = r2pkg_server(f"r2pkg[{mode}]", cache=False, store_mode=mode)
     for spec in args.also_r2pkg:  # another checkout's r2pkg (its own environment), uncached, same data
         name, _, python = spec.partition("=")
         servers[f"r2pkg[{name}]"] = r2pkg_server(f"r2pkg[{name}]", cache=False, python=python)
@@ -279,21 +313,24 @@ def _measure(k, args, work, quads, servers, r2pkg_server, oxi, oxi_load, peers_p
         row["rows_agree"] = len(rows) == 1
     for name, s in servers.items():
         result["servers"][name]["rss_after_mb"], result["servers"][name]["pss_after_mb"] = memory_mb(s.proc.pid)
+        result["servers"][name]["processes_after"] = processes_mb(s.proc.pid)
     for name in servers:
         for c in (4, 16):
             result["servers"][name][f"geomean_rps_c{c}"] = geomean(
                 [v[name].get(f"rps_c{c}", 0) for q, v in result["queries"].items() if name in v])
     if not args.no_default_serve:
         result["default_serve"] = default_serve_memory(work, k, args)
+        for mode in args.also_store_mode:
+            result[f"default_serve[{mode}]"] = default_serve_memory(work, k, args, mode)
     return result
 
 
-def default_serve_memory(work: Path, k: int, args) -> dict:
-    """`r2pkg serve` as shipped (1 server process, answer cache on): memory when idle, and after
-    every query has run for 1 s at 16 connections."""
+def default_serve_memory(work: Path, k: int, args, store_mode: str = "memory") -> dict:
+    """`r2pkg serve` as shipped (1 server process, answer cache on), in ``store_mode``: memory when
+    idle, and after every query has run for 1 s at 16 connections."""
     port = free_port()
     s = Server("r2pkg-default", [sys.executable, "-m", "r2pkg.cli", "--build-dir", str(work / "r2b"), "serve",
-                                 "--port", str(port)], port, "/sparql")
+                                 "--port", str(port), "--store-mode", store_mode], port, "/sparql")
     try:
         idle = memory_mb(s.proc.pid)
         for _, q in queries(include_cq=k <= args.cq_max_k):
@@ -311,14 +348,17 @@ def markdown(res: dict, machine: str) -> str:
     names = list(res["servers"])
     ox = res["servers"]["oxigraph"]
     lines = [f"# r2pkg benchmark, k={k} ({res['quads']} quads)", "", machine, "",
-             "| server | TTFA s | prepare s | RSS MB | PSS MB | geomean req/s c=4 | ratio vs Oxigraph | geomean req/s c=16 | ratio |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| server | TTFA s | prepare s | RSS MB | PSS MB | PSS vs Oxigraph | geomean req/s c=4 | ratio vs Oxigraph | "
+             "geomean req/s c=16 | ratio |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for n in names:
         s = res["servers"][n]
         r4 = s["geomean_rps_c4"] / ox["geomean_rps_c4"] if ox["geomean_rps_c4"] else 0
         r16 = s["geomean_rps_c16"] / ox["geomean_rps_c16"] if ox["geomean_rps_c16"] else 0
+        pss = s["pss_after_mb"] / ox["pss_after_mb"] if ox["pss_after_mb"] else 0
         lines.append(f"| {n} | {s['time_to_first_answer_s']} | {s['prepare_s']} | {s['rss_after_mb']} | "
-                     f"{s['pss_after_mb']} | {s['geomean_rps_c4']} | {r4:.2f}x | {s['geomean_rps_c16']} | {r16:.2f}x |")
+                     f"{s['pss_after_mb']} | {pss:.2f}x | {s['geomean_rps_c4']} | {r4:.2f}x | {s['geomean_rps_c16']} | "
+                     f"{r16:.2f}x |")
     vi = res["servers"].get("virtuoso")
     if vi:
         lines += ["", "Over Virtuoso (`serve --store`), geomean req/s as a ratio of Virtuoso direct in the same run:"]
@@ -327,11 +367,16 @@ def markdown(res: dict, machine: str) -> str:
             r4 = s["geomean_rps_c4"] / vi["geomean_rps_c4"] if vi["geomean_rps_c4"] else 0
             r16 = s["geomean_rps_c16"] / vi["geomean_rps_c16"] if vi["geomean_rps_c16"] else 0
             lines.append(f"- {n}: {r4:.2f}x at c=4, {r16:.2f}x at c=16")
-    d = res.get("default_serve")
-    if d:
-        lines += ["", f"Default `r2pkg serve` (1 server process, answer cache on), summed over its process tree: "
-                      f"RSS {d['rss_idle_mb']} MB idle, {d['rss_after_mb']} MB after every query ran 1 s at "
-                      f"16 connections; PSS {d['pss_idle_mb']} / {d['pss_after_mb']} MB ({d['processes']} processes)."]
+    for key in [key for key in res if key.startswith("default_serve")]:
+        d, mode = res[key], key[len("default_serve"):] or "[memory]"
+        lines += ["", f"Default `r2pkg serve` (1 server process, answer cache on), store mode {mode[1:-1]}, summed "
+                      f"over its process tree: RSS {d['rss_idle_mb']} MB idle, {d['rss_after_mb']} MB after every "
+                      f"query ran 1 s at 16 connections; PSS {d['pss_idle_mb']} / {d['pss_after_mb']} MB "
+                      f"({d['processes']} processes)."]
+    lines += ["", "PSS / private MB per process after the queries (largest first):"]
+    for n in names:
+        procs = res["servers"][n].get("processes_after", [])
+        lines.append(f"- {n}: " + ", ".join(f"{p['pss']:.0f} / {p['private']:.0f}" for p in procs))
     lines += ["", "Per query: rows (equal across servers?), median / p95 latency in ms, req/s at c=4 and c=16.", "",
               "| query | rows agree | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
     for q, row in res["queries"].items():
@@ -357,6 +402,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="r2pkg serve --workers")
     ap.add_argument("--also-server", action="append", default=[], metavar="NAME",
                     help="also measure r2pkg (uncached) under `serve --server NAME`: granian-wsgi, gunicorn")
+    ap.add_argument("--also-store-mode", action="append", default=[], choices=["disk"],
+                    help="also measure r2pkg (uncached) in another store mode (R2PKG_STORE_MODE), same build")
     ap.add_argument("--also-r2pkg", action="append", default=[], metavar="NAME=PYTHON",
                     help="also measure the r2pkg installed in another environment (e.g. an earlier checkout's "
                          "venv), uncached, on the same build: its cost ratio in the same run")

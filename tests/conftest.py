@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -40,9 +41,23 @@ def built(res: Resources):
     return build(res)
 
 
+@dataclass
+class DiskUnderTest(store.DiskDataset):
+    """The disk store mode under test (what the apps serve from), carrying the in-memory store the
+    tests compute their expected answers from."""
+
+    store: object = None
+
+
 @pytest.fixture(scope="session")
 def dataset(built):
-    return store.load(built)
+    """The session's dataset: in memory, or with R2PKG_TEST_STORE_MODE=disk the build's on-disk store
+    (apps over it open it in their workers), with the in-memory store still at ``.store``."""
+    loaded = store.load(built)
+    if os.environ.get("R2PKG_TEST_STORE_MODE", "memory") == "disk":
+        disk = store.load(built, "disk")
+        return DiskUnderTest(disk.build, disk.stats, loaded.store)
+    return loaded
 
 
 def store_mode() -> str:

@@ -7,7 +7,8 @@ written to a temporary folder and published by atomically replacing the symlink,
 Artefact files: ``dataset.nq`` (sorted N-Quads, blank nodes canonicalised with RDFC-1.0, so the same
 inputs give the same bytes), ``report.ttl`` (the SHACL validation report) and ``manifest.json``; plus
 the linked-data artefacts of :mod:`r2pkg.linked.artefacts` (``ontology.html``, ``context.jsonld``,
-``void-stats.json``, ``dumps/r2pkg.{nq,trig,ttl}.gz``), generated before the build is published.
+``void-stats.json``, ``dumps/r2pkg.{nq,trig,ttl}.gz``), generated before the build is published;
+and, for the disk store mode, ``store/`` (:mod:`r2pkg.diskstore`), when asked for.
 """
 from __future__ import annotations
 
@@ -206,8 +207,8 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def build(res: Resources, *, consistency: bool = True) -> Build:
-    """Parse, validate and publish a new build; return it.
+def build(res: Resources, *, consistency: bool = True, disk_store: bool = False) -> Build:
+    """Parse, validate and publish a new build; return it (with its on-disk store if ``disk_store``).
 
     Raises:
         RdfSyntaxError, DataError: an input does not parse.
@@ -234,16 +235,18 @@ def build(res: Resources, *, consistency: bool = True) -> Build:
         "validation": {"conforms": result.conforms, **result.counts(),
                        "consistency": "owlrl" if consistency else "skipped"},
     }
-    return publish_nquads(nq, res.build_dir, manifest, report=result.report, started=t0)
+    return publish_nquads(nq, res.build_dir, manifest, report=result.report, started=t0, disk_store=disk_store)
 
 
 def publish_nquads(nq: bytes, build_dir: Path, manifest: dict, *, report: Graph | None = None,
-                   started: float | None = None, linked_data: bool = True) -> Build:
+                   started: float | None = None, linked_data: bool = True, disk_store: bool = False) -> Build:
     """Write an artefact for sorted N-Quads ``nq`` and publish it atomically as the current build.
 
     ``build`` calls this after validation; benchmarks call it directly for synthetic data (which is
     then published unvalidated: the manifest says so). ``linked_data=False`` skips the linked-data
-    artefacts (the web app then adds them on first start, see :func:`r2pkg.linked.artefacts.ensure`).
+    artefacts (the web app then adds them on first start, see :func:`r2pkg.linked.artefacts.ensure`);
+    ``disk_store=True`` also writes the on-disk store of the disk store mode (:mod:`r2pkg.diskstore`;
+    else a disk-mode server adds it on first start).
     """
     t0 = started if started is not None else time.perf_counter()
     build_id = hashlib.sha256(nq).hexdigest()[:16]
@@ -266,6 +269,10 @@ def publish_nquads(nq: bytes, build_dir: Path, manifest: dict, *, report: Graph 
         (report if report is not None else Graph()).serialize(tmp / REPORT_FILE, format="turtle")
         if linked_data:  # ontology docs, JSON-LD context, VoID statistics, dumps
             linked_artefacts.generate(tmp, nq, manifest)
+        if disk_store:
+            from . import diskstore
+
+            diskstore.write(tmp, tmp / DATASET_FILE)
         manifest["duration_s"] = round(time.perf_counter() - t0, 3)
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         final = builds / build_id

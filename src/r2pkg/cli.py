@@ -129,11 +129,19 @@ def main(ctx: click.Context, home: Path | None, build_dir: Path | None) -> None:
     ctx.obj.update(home=home, build_dir=build_dir)
 
 
+STORE_MODE = click.option(
+    "--store-mode", type=click.Choice(["memory", "disk"]), default="memory", show_default=True,
+    envvar="R2PKG_STORE_MODE",
+    help="memory: each server process loads the build into memory (fastest queries); disk: the build's "
+         "read-only on-disk store, which query workers share through the page cache (least memory).")
+
+
 @main.command()
 @click.option("--no-consistency", is_flag=True, help="Skip the OWL RL consistency check (faster).")
+@STORE_MODE
 @click.pass_context
 @_errors
-def build(ctx: click.Context, no_consistency: bool) -> None:
+def build(ctx: click.Context, no_consistency: bool, store_mode: str) -> None:
     """Parse ontology and data into named graphs, validate (SHACL, passages, OWL RL), and
     publish a build artefact atomically. A failed build leaves the previous one in place.
 
@@ -145,7 +153,7 @@ def build(ctx: click.Context, no_consistency: bool) -> None:
     from .build import build as do_build
 
     res = _res(ctx)
-    b = do_build(res, consistency=not no_consistency)
+    b = do_build(res, consistency=not no_consistency, disk_store=store_mode == "disk")
     m = b.manifest
     v = m["validation"]
     click.echo(f"built {b.build_id}: {m['triples']} triples in {len(m['graphs'])} graphs "
@@ -279,7 +287,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
 @click.option("--workers", default=1, show_default=True, type=int,
-              help="Server processes (each holds the dataset in memory).")
+              help="Server processes (each holds the dataset in memory, in the memory store mode).")
 @click.option("--threads", default=8, show_default=True, type=int,
               help="Threads per process for pages and exports (queries that cannot block run on the event loop).")
 @click.option("--query-workers", default=2, show_default=True, type=int,
@@ -294,10 +302,12 @@ def stats(ctx: click.Context, as_json: bool) -> None:
                    "the embedded store, e.g. http://127.0.0.1:7878/query.")
 @click.option("--store-kind", type=click.Choice(["sparql", "virtuoso"]), default=None, envvar="R2PKG_STORE_KIND",
               help="The remote store's kind (default: detected from its Server header).")
+@STORE_MODE
 @click.pass_context
 @_errors
 def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, query_workers: int,
-          query_timeout: float, server_name: str, store_url: str | None, store_kind: str | None) -> None:
+          query_timeout: float, server_name: str, store_url: str | None, store_kind: str | None,
+          store_mode: str) -> None:
     """Start the SPARQL endpoint and UI on a production WSGI server (granian by default).
 
     Loads the published build, building first if there is none or if ontology/, shapes/ or data/
@@ -323,7 +333,11 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
         what = f"remote store {store_url}, {len(rd)} triples in {len(rd.named)} graphs"
     else:
         b = _current(res)  # build (once) before forking server processes
-        what = f"build {b.build_id}, {b.manifest['triples']} triples"
+        if store_mode == "disk":  # and its on-disk store, once, rather than in each server process
+            from .diskstore import ensure
+
+            ensure(b.path, b.dataset_path)
+        what = f"build {b.build_id}, {b.manifest['triples']} triples, {store_mode} store"
 
     base = base_url(host, port)
     click.echo(f"r2pkg {__version__}: {what}")
@@ -333,7 +347,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     click.echo(f"  health:          {base}/healthz")
     exec_serve(host, port, workers=workers, threads=threads, server=server_name,
                app_config={"HOME": str(res.root), "BUILD_DIR": str(res.build_dir), "STORE": store_url,
-                           "STORE_KIND": store_kind,
+                           "STORE_KIND": store_kind, "STORE_MODE": store_mode,
                            "QUERY_WORKERS": query_workers, "QUERY_TIMEOUT": query_timeout})
 
 

@@ -1,7 +1,8 @@
 """Query execution in confined worker processes, with budgets that the kernel enforces.
 
 Every user query is parsed and evaluated in a forked worker process that already holds the loaded
-store (copy-on-write, nothing is reparsed) and that cannot open a network socket, may not grow
+store (copy-on-write, nothing is reparsed; or, in the disk store mode, that opened the build's
+on-disk store read-only right after its fork, :mod:`r2pkg.store`) and that cannot open a network socket, may not grow
 past its memory budget and runs at a lower CPU priority (:mod:`r2pkg.sandbox`). In the worker:
 
 - the query policy (:mod:`r2pkg.policy`: a real parser) refuses updates and SERVICE calls;
@@ -20,6 +21,7 @@ a store in the middle of a query.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import signal
@@ -27,6 +29,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
+from typing import Callable
 
 import pyoxigraph as ox
 
@@ -228,7 +231,8 @@ def _network_error() -> tuple:
             "workers cannot do (SERVICE and LOAD are not available)", {"reason": "network"})
 
 
-def _worker_main(conn: Connection, store: ox.Store, cfg: WorkerConfig, stderr_fd: int) -> None:
+def _worker_main(conn: Connection, store: ox.Store | Callable[[], ox.Store], cfg: WorkerConfig,
+                 stderr_fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.dup2(stderr_fd, 2)  # what the engine prints before it aborts reaches the parent (see _Worker)
@@ -237,6 +241,8 @@ def _worker_main(conn: Connection, store: ox.Store, cfg: WorkerConfig, stderr_fd
 
     faulthandler.disable()  # an abort at the memory budget is expected here; the parent reports it
     os.environ["RUST_BACKTRACE"] = "0"  # the engine's last words stay one line
+    if callable(store):  # the disk store mode: opened here, after the fork (RocksDB is not fork-safe)
+        store = store()  # before confine: the memory budget counts from the opened store
     confine(network=cfg.network, memory_mb=cfg.memory_mb, nice=cfg.nice)
     functions = search_functions(cfg.search_index) if cfg.search_index else None  # the index opens on first call
     baseline = resident()
@@ -288,12 +294,18 @@ def _worker_main(conn: Connection, store: ox.Store, cfg: WorkerConfig, stderr_fd
 class _Worker:
     """A forked worker process, its pipe, and a memory file holding what it writes to stderr."""
 
-    def __init__(self, store: ox.Store, cfg: WorkerConfig) -> None:
+    def __init__(self, store: ox.Store | Callable[[], ox.Store], cfg: WorkerConfig) -> None:
         self.last_used = time.monotonic()
         self.stderr = os.memfd_create("r2pkg-worker-stderr")
         self.conn, child = _CTX.Pipe()
         self.proc = _CTX.Process(target=_worker_main, args=(child, store, cfg, self.stderr), daemon=True)
-        self.proc.start()
+        # The objects inherited by the fork go to the worker's permanent generation: its garbage
+        # collector never writes to their headers, so their pages stay shared (copy-on-write).
+        gc.freeze()
+        try:
+            self.proc.start()
+        finally:
+            gc.unfreeze()
         child.close()
 
     def last_words(self) -> str:
@@ -330,7 +342,8 @@ def set_deadline(deadline: float | None) -> None:
 
 
 class Executor:
-    """A pool of sandboxed worker processes holding ``store``.
+    """A pool of sandboxed worker processes holding ``store``: an in-memory store they inherit by
+    the fork, or a function each worker calls after its fork to open one (the disk store mode).
 
     ``workers`` processes are started up front. When all of them are busy (say, with runaway
     queries that will only end at their timeout), up to ``max_workers`` in total are forked on
@@ -348,7 +361,7 @@ class Executor:
             endpoints, with network, is made alongside when ``config.service_allowlist`` is set.
     """
 
-    def __init__(self, store: ox.Store, *, workers: int = 2, max_workers: int | None = None,
+    def __init__(self, store: ox.Store | Callable[[], ox.Store], *, workers: int = 2, max_workers: int | None = None,
                  timeout: float = 5.0, queue_timeout: float = 10.0, idle_ttl: float = 30.0,
                  config: WorkerConfig | None = None, max_waiting: int = 64) -> None:
         self.store, self.timeout, self.queue_timeout, self.idle_ttl = store, timeout, queue_timeout, idle_ttl

@@ -1,6 +1,8 @@
 """The confinement of a query worker process: no network, a memory budget, low CPU priority.
 
-A worker calls :func:`confine` once, right after it is forked and before it reads its first query.
+A worker calls :func:`confine` once, right after it is forked (and, in the disk store mode, has
+opened the build's store read-only: RocksDB's files and threads need nothing the filter refuses)
+and before it reads its first query.
 From then on the kernel, not a check in Python, decides what the process can do:
 
 - **No network.** A seccomp filter (libseccomp through its ctypes binding ``pyseccomp``) makes
@@ -11,7 +13,8 @@ From then on the kernel, not a check in Python, decides what the process can do:
   DNS look-ups fail the same way. The filter is inherited by anything the process could start
   and cannot be removed (``PR_SET_NO_NEW_PRIVS``).
 - **Memory.** ``RLIMIT_AS`` caps the address space at what the process had when it was forked
-  plus ``memory_mb``: an allocation beyond that fails (the engine then aborts the process, the
+  (in the disk store mode: once it has opened the build's RocksDB store, so the budget is on top of
+  what the store maps) plus ``memory_mb``: an allocation beyond that fails (the engine then aborts the process, the
   parent sees why on the worker's stderr and answers 503 ``RESOURCE_LIMIT``).
 - **CPU.** The worker runs at ``nice`` +10, so the server process (health checks, static files,
   pages) keeps the processor when runaway queries fill every core.

@@ -8,7 +8,8 @@ DEFAULTS: dict[str, object] = {
     "STORE": None,             # URL of a remote SPARQL query endpoint to serve instead of the embedded store
     "STORE_KIND": None,        # the remote store's backend (r2pkg.backends: sparql, virtuoso); None = detect
     "STORE_UNION": None,       # how the remote store is asked for the union default graph; None = detect
-    "DATASET": None,           # an already loaded r2pkg.store.LoadedDataset (tests inject one)
+    "STORE_MODE": "memory",    # the embedded store: "memory" (loaded per server process) or "disk" (r2pkg.store)
+    "DATASET": None,           # an already loaded r2pkg.store.LoadedDataset or DiskDataset (tests inject one)
     "QUERY_TIMEOUT": 5.0,      # seconds of wall-clock time per query before the worker is killed
     "QUERY_WORKERS": 2,        # worker processes evaluating queries, kept ready (per server process)
     "QUERY_MAX_WORKERS": 4,    # the most concurrent queries: overflow workers are forked when all are busy
