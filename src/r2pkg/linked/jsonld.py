@@ -73,17 +73,37 @@ def canonical(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
     return [ox.Triple(q.subject, q.predicate, q.object) for q in ds]
 
 
-def compact(triples: Iterable[ox.Triple], context: dict) -> dict:
+def prepared(context: dict):
+    """``context`` read once as rdflib's JSON-LD context object, to pass to :func:`compact` for
+    every document (reading it is a tenth of a resource page's time). Only read afterwards, so
+    threads may share it."""
+    from rdflib.plugins.shared.jsonld.context import Context
+
+    return Context(context["@context"])
+
+
+def compact(triples: Iterable[ox.Triple], context: dict, parsed=None) -> dict:
     """The triples as a JSON-LD document compacted with ``context`` (inline ``@context``), its
-    nodes in a stable order."""
+    nodes in a stable order. ``parsed``: ``prepared(context)``, when the caller keeps one."""
     g = to_rdflib(sorted_triples(canonical(triples)))
-    text = g.serialize(format="json-ld", context=context["@context"], auto_compact=True)
+    text = g.serialize(format="json-ld", context=parsed if parsed is not None else context["@context"],
+                       auto_compact=True)
     doc = json.loads(text)
     if isinstance(doc, list):  # rdflib returns a bare list for an empty graph
         doc = {"@context": context["@context"], "@graph": doc}
+    elif "@context" in doc:  # the context as given, not rdflib's re-reading of it
+        doc["@context"] = context["@context"]
     if isinstance(doc.get("@graph"), list):
-        doc["@graph"].sort(key=lambda node: json.dumps(node, sort_keys=True, ensure_ascii=False))
+        doc["@graph"].sort(key=_node_order)
     return doc
+
+
+def _node_order(node: dict) -> tuple[str, str]:
+    """Nodes by ``@id`` (each node of a compacted graph has its own), the whole node only for one
+    without: the order a sort by the serialised node gives, without serialising every node."""
+    if "@id" in node:
+        return node["@id"], ""
+    return "", json.dumps(node, sort_keys=True, ensure_ascii=False)
 
 
 def with_context_url(doc: dict, url: str) -> dict:

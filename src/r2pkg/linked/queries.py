@@ -141,6 +141,6 @@ def solutions(body: bytes) -> list[dict[str, object]]:
     res = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
     names = [v.value for v in res.variables]
     out = []
-    for sol in res:
-        out.append({n: sol[n] for n in names if sol[n] is not None})
+    for sol in res:  # a solution iterates its values in the order of the variables (None: unbound)
+        out.append({n: v for n, v in zip(names, sol) if v is not None})
     return out

@@ -44,7 +44,16 @@ class LinkedState:
     stats: dict | None
     context: dict
     _vocabulary: dict[str, str] | None = None
+    _parsed_context: object = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def parsed_context(self):
+        """The context as rdflib reads it, read once (:func:`r2pkg.linked.jsonld.prepared`)."""
+        if self._parsed_context is None:
+            with self._lock:
+                if self._parsed_context is None:
+                    self._parsed_context = jsonld.prepared(self.context)
+        return self._parsed_context
 
     def vocabulary(self) -> dict[str, str]:
         if self._vocabulary is None:
@@ -150,14 +159,14 @@ def context_url() -> str:
 
 def rdf_body(triples: list[ox.Triple], fmt: Format) -> bytes:
     if fmt.name == "jsonld":
-        doc = jsonld.compact(triples, linked().context)
+        doc = jsonld.compact(triples, linked().context, linked().parsed_context())
         return jsonld.dumps(jsonld.with_context_url(doc, context_url()))
     return serialize(triples, fmt)
 
 
 def embedded_jsonld(triples: list[ox.Triple]) -> str:
     """The page's ``<script type="application/ld+json">`` content (context inline, ``</`` escaped)."""
-    return jsonld.script_safe(jsonld.compact(triples, linked().context))
+    return jsonld.script_safe(jsonld.compact(triples, linked().context, linked().parsed_context()))
 
 
 def alternates(base: str) -> list[dict]:
