@@ -1,6 +1,6 @@
 """Soak: mixed queries from 16 clients against a real `r2pkg serve` for a bounded time, on loopback.
 
-Zero errors and stable memory. CI runs 20 s (the whole suite stays near 10 minutes);
+Zero errors and stable memory. CI runs 12 s (the whole suite stays near 10 minutes);
 `R2PKG_SOAK_SECONDS=600 pytest tests/test_soak.py -s` runs longer. The figures are printed (run with -s) and written to tests/artifacts/soak.json.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-SECONDS = float(os.environ.get("R2PKG_SOAK_SECONDS", "20"))
+SECONDS = float(os.environ.get("R2PKG_SOAK_SECONDS", "12"))
 CLIENTS = 16
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
