@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from r2pkg.errors import BadRequest
-from r2pkg.executor import Job, execute
+from r2pkg.jobs import Job, execute
 from r2pkg.web.protocol import _decode_params
 
 ASK = "ASK { ?s ?p ?o }"

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from r2pkg.errors import ForbiddenQuery, R2pkgError
-from r2pkg.executor import Executor, Job, WorkerConfig
+from r2pkg.executor import Executor, WorkerConfig
+from r2pkg.jobs import Job
 from r2pkg.policy import analyse, enforce
 
 CANARY = "http://127.0.0.1:9999/sparql"

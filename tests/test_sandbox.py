@@ -17,7 +17,8 @@ from canary import Canary
 
 from r2pkg import sandbox
 from r2pkg.errors import ForbiddenQuery, ResourceLimit
-from r2pkg.executor import Executor, Job, WorkerConfig, execute
+from r2pkg.executor import Executor, WorkerConfig
+from r2pkg.jobs import Job, execute
 
 BIG = "x" * 20000
 ROWS = " ".join(str(i) for i in range(500))

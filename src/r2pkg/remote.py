@@ -1,6 +1,6 @@
 """A remote SPARQL 1.1 store behind the same front end, and publishing a build into one.
 
-- :class:`RemoteExecutor` answers the front end's :class:`~r2pkg.executor.Job` objects by sending
+- :class:`RemoteExecutor` answers the front end's :class:`~r2pkg.jobs.Job` objects by sending
   them to a remote SPARQL 1.1 Protocol endpoint (Oxigraph server, Fuseki, GraphDB, Virtuoso), so the
   protocol checks, safety checks, UI, named queries, pages and exports all work unchanged.
 - :func:`publish` loads a build, graph by graph, into a SPARQL 1.1 Graph Store Protocol endpoint
@@ -32,7 +32,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import InvalidUrl, Overloaded, QuerySyntaxError, QueryTimeout, R2pkgError
-from .executor import Answer, Job, shrink_rows, decode_terms
+from .jobs import Answer, Job, decode_terms, shrink_rows
 from .formats import BY_NAME, DEFAULTS
 from .query import Result
 from .syntax import explain

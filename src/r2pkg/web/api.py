@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 
 from .. import __version__, named
 from ..errors import UnknownQuery
-from ..executor import Job, encode_terms
+from ..jobs import Job, encode_terms
 from ..formats import FORMATS
 from ..linked.iris import curie
 from ..linked.queries import solutions

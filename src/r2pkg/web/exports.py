@@ -10,7 +10,7 @@ import hashlib
 from flask import Blueprint, Response, request
 
 from ..errors import ResourceNotFound
-from ..executor import Job
+from ..jobs import Job
 from ..export import build_date, check_table, get_view, render, view_query
 from ..export.writers import BY_EXTENSION, GraphFormat, UnknownGraphFormat
 from .state import State, state

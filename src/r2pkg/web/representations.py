@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from flask import Flask, Response, current_app, request
 
 from ..errors import UnsupportedFormat
-from ..executor import Job, encode_terms
+from ..jobs import Job, encode_terms
 from ..formats import BY_NAME, Format
 from ..linked import UnknownResource, artefacts, jsonld, queries, views
 from ..linked.iris import IriMap, Urls

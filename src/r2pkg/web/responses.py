@@ -12,7 +12,7 @@ from flask import Response
 from werkzeug.http import parse_etags
 
 from ..errors import UnsupportedFormat
-from ..executor import Job
+from ..jobs import Job
 from ..formats import Format, for_kind
 from ..safety import QUERY_FORMS, query_form
 from ..formats import DEFAULTS

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, render_template, request
 from werkzeug.wrappers import Request
 
 from ..errors import BadRequest
-from ..executor import Job
+from ..jobs import Job
 from ..safety import check_query
 from .conneg import choose_format, wants_html
 from .protocol import parse

@@ -16,7 +16,8 @@ from greenlet import greenlet
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from .. import named
-from ..executor import Answer, Executor, Job
+from ..executor import Executor
+from ..jobs import Answer, Job
 from ..paths import Resources
 from ..store import LoadedDataset
 from .cache import AnswerCache
