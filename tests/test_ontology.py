@@ -271,15 +271,13 @@ def test_owlrl_consistent_tbox(tbox: Graph):
     assert not errors, "OWL RL inconsistencies in the TBox:\n  " + "\n  ".join(errors)
 
 
-@pytest.mark.slow
-def test_owlrl_consistent_with_all_data(tbox: Graph, schemes: Graph, data_graphs):
-    abox = Graph()
-    abox += schemes
-    for g in data_graphs.values():
-        abox += g
-    errors = owlrl_errors(tbox, abox)
-    assert not errors, ("OWL RL inconsistencies with ontology/schemes.ttl and data/**/*.ttl:\n  "
-                        + "\n  ".join(errors))
+def test_owlrl_consistent_with_all_data(built):
+    """The session's build ran the OWL RL closure over the ontology, the schemes and every data
+    file (r2pkg.validate.owlrl_errors; a build with an inconsistency fails, which
+    tests/shapes/OwlRlConsistency-invalid-*.ttl show): it passed, and says so."""
+    validation = built.manifest["validation"]
+    assert validation["consistency"] == "owlrl" and validation["conforms"] is True, validation
+    assert validation["Violation"] == 0, validation
 
 
 HERMIT_INPUTS = {
