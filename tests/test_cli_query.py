@@ -113,13 +113,23 @@ MARK = "http://www.w3.org/2000/01/rdf-schema#comment"
 ASK_MARK = f'ASK {{ ?s <{MARK}> "stale-check" }}\n'
 
 
-@pytest.fixture
-def home(tmp_path, res):
-    h = tmp_path / "home"
+@pytest.fixture(scope="module")
+def built_home(tmp_path_factory, res):
+    """A copy of the project's files, built once (without the OWL RL check) for the module."""
+    top = tmp_path_factory.mktemp("built-home")
+    h = top / "home"
     for d in ("ontology", "shapes", "data", "queries"):
         shutil.copytree(res.root / d, h / d)
-    (tmp_path / "ask.rq").write_text(ASK_MARK)
-    return h
+    (top / "ask.rq").write_text(ASK_MARK)
+    assert _run(h, "build", "--no-consistency").exit_code == 0
+    return top
+
+
+@pytest.fixture
+def home(tmp_path, built_home):
+    """A fresh copy of ``built_home`` (files, build folder, query) for one test to change."""
+    shutil.copytree(built_home, tmp_path, symlinks=True, dirs_exist_ok=True)  # `current` is a relative link
+    return tmp_path / "home"
 
 
 def _run(home, *args):
@@ -133,7 +143,6 @@ def _manifest(home):
 
 @pytest.mark.slow
 def test_query_rebuilds_after_data_changed(home):
-    assert _run(home, "build", "--no-consistency").exit_code == 0
     first = _manifest(home)
     assert first["fingerprint"]["data/dialogue-2017/event.ttl"] and first["validation"]["consistency"] == "skipped"
     ask = str(home.parent / "ask.rq")
@@ -160,7 +169,6 @@ def test_touching_a_file_does_not_rebuild(home):
     import os
     import time
 
-    assert _run(home, "build", "--no-consistency").exit_code == 0
     before = _manifest(home)
     p = home / "shapes" / sorted(x.name for x in (home / "shapes").glob("*.ttl"))[0]
     later = time.time() + 5
@@ -172,7 +180,6 @@ def test_touching_a_file_does_not_rebuild(home):
 
 @pytest.mark.slow
 def test_a_broken_edit_fails_and_keeps_the_old_build(home):
-    assert _run(home, "build", "--no-consistency").exit_code == 0
     before = _manifest(home)
     (home / "data" / "dialogue-2017" / "broken.ttl").write_text("this is not turtle\n")
     r = _run(home, "query", str(home.parent / "ask.rq"))
