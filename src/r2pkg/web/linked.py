@@ -21,7 +21,7 @@ from ..namespaces import BASE, graph_iri
 from .conneg import negotiate
 from .errors import error_response
 from .representations import (alternates, construct, embedded_jsonld, init_app, iri_map, linked, rdf_body,
-                              represent, select, select_lexical, split_extension, urls)
+                              represent, representation_named, select, select_lexical, urls)
 from .resources import not_acceptable, not_found
 from .state import state
 from .urls import external_for
@@ -64,10 +64,7 @@ def ontology() -> Response:
 
 @bp.get("/ontology.<ext>")
 def ontology_as(ext: str) -> Response:
-    _, rep = split_extension("ontology." + ext)
-    if rep is None:
-        raise UnknownResource(f"no representation .{ext} of the ontology")
-    return _ontology(rep)
+    return _ontology(representation_named(ext, "the ontology"))
 
 
 def _ontology(rep) -> Response:
@@ -151,10 +148,7 @@ def void() -> Response:
 
 @bp.get("/.well-known/void.<ext>")
 def void_as(ext: str) -> Response:
-    _, rep = split_extension("void." + ext)
-    if rep is None:
-        raise UnknownResource(f"no representation .{ext} of the VoID description")
-    return _void(rep)
+    return _void(representation_named(ext, "the VoID description"))
 
 
 def _void(rep) -> Response:

@@ -16,7 +16,8 @@ from ..linked.iris import curie
 from ..linked.rdfio import to_ox
 from ..linked.void import SHAPES_IRI
 from ..namespaces import SH
-from .representations import alternates, construct, embedded_jsonld, iri_map, represent, split_extension
+from .representations import (alternates, construct, embedded_jsonld, iri_map, represent, representation_named,
+                              split_extension)
 from .resources import not_acceptable, not_found
 from .state import state
 from .urls import external_for
@@ -74,10 +75,7 @@ def shapes() -> Response:
 
 @bp.get("/shapes.<ext>")
 def shapes_as(ext: str) -> Response:
-    _, rep = split_extension("shapes." + ext)
-    if rep is None:
-        raise UnknownResource(f"no representation .{ext} of the shapes")
-    return _shapes(rep)
+    return _shapes(representation_named(ext, "the shapes"))
 
 
 def _shapes(rep) -> Response:

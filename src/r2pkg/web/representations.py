@@ -145,6 +145,15 @@ def split_extension(path: str) -> tuple[str, object | None]:
     return path, None
 
 
+def representation_named(ext: str, what: str) -> object:
+    """The representation a document's ``.<ext>`` URL names (``/ontology.ttl``, ``/shapes.jsonld``,
+    ...), or UnknownResource (404) naming ``what``."""
+    _, rep = split_extension("x." + ext)
+    if rep is None:
+        raise UnknownResource(f"no representation .{ext} of {what}")
+    return rep
+
+
 def ext_of(rep: object) -> str:
     return HTML if rep == HTML else rep.extension  # type: ignore[union-attr]
 
