@@ -26,18 +26,35 @@ def root() -> Path:
 SHARED_BUILD = "R2PKG_TEST_BUILD_DIR"
 
 
+def _xdist_worker() -> str | None:
+    """The pytest-xdist worker this process is (``gw0``, ...), or None without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER")
+
+
 @pytest.fixture(scope="session")
 def res(root: Path, tmp_path_factory: pytest.TempPathFactory) -> Resources:
     shared = os.environ.get(SHARED_BUILD)
-    return Resources(root=root, build_dir=Path(shared) if shared else tmp_path_factory.mktemp("build"))
+    if shared:
+        return Resources(root=root, build_dir=Path(shared))
+    if _xdist_worker():  # one build for all the workers of the run, beside their own temp folders
+        return Resources(root=root, build_dir=tmp_path_factory.getbasetemp().parent / "session-build")
+    return Resources(root=root, build_dir=tmp_path_factory.mktemp("build"))
 
 
 @pytest.fixture(scope="session")
 def built(res: Resources):
-    """The project's data, built (SHACL + passages + OWL RL) once for the session (or the parent
-    session's build, rebuilt only if an input changed since)."""
-    if os.environ.get(SHARED_BUILD):
-        return ensure_build(res, rebuild_stale=True)
+    """The project's data, built (SHACL + passages + OWL RL) once for the session. With
+    R2PKG_TEST_BUILD_DIR set (a parent session's build, or a folder kept between runs of the inner
+    loop) that build, rebuilt only if an input changed since; under pytest-xdist the first worker
+    builds and the others wait for it, then use it."""
+    shared = bool(os.environ.get(SHARED_BUILD))
+    if shared or _xdist_worker():
+        import fcntl
+
+        res.build_dir.parent.mkdir(parents=True, exist_ok=True)
+        with open(res.build_dir.parent / f"{res.build_dir.name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one process builds; the others wait, then read it
+            return ensure_build(res, rebuild_stale=shared)
     return build(res)
 
 
@@ -126,7 +143,8 @@ def test_store(built, tmp_path_factory):
     if mode == "virtuoso":
         from virtuoso_server import PASSWORD, USER, start_virtuoso
 
-        server = start_virtuoso(tmp_path_factory.mktemp("virtuoso-suite"), allow_service=True, nice=10)
+        server = start_virtuoso(tmp_path_factory.mktemp("virtuoso-suite"), allow_service=True, nice=10,
+                                threads_per_query=1)
         try:
             publish(built.dataset_path, server.gsp, user=USER, password=PASSWORD)
             yield server.sparql
@@ -150,8 +168,11 @@ def make_app(res, dataset, test_store):
 
     def factory(**config):
         backend = {"STORE": test_store} if test_store and "DATASET" not in config else {}
+        # 30 s, not the served 5 s: the answers are what most tests check, and on 2 shared cores
+        # (pytest-xdist, the store-mode children) a heavy CONSTRUCT can take longer than 5 s there;
+        # the tests of timeouts set their own
         cfg = {"HOME": str(res.root), "BUILD_DIR": str(res.build_dir), "DATASET": dataset,
-               "QUERY_WORKERS": 2, **backend, **config}
+               "QUERY_WORKERS": 2, "QUERY_TIMEOUT": 30.0, **backend, **config}
         app = create_app(cfg)
         app.config["TESTING"] = True
         apps.append(app)

@@ -35,7 +35,7 @@ def test_readme_opens_with_the_two_commands():
     assert serve.endswith(".venv/bin/r2pkg serve") and "\n" not in serve
     assert serve.startswith("bash .ci/install-test-deps.sh --run && python3 -m venv .venv && ")
     assert tests.startswith("bash .ci/install-test-deps.sh && python3 -m venv .venv && ")
-    assert tests.endswith(".venv/bin/python -m pytest -q") and "\n" not in tests
+    assert tests.endswith(".venv/bin/python -m pytest -q -n 2") and "\n" not in tests
     # nothing but prose comes before them
     assert readme.index("```") > readme.index("# r2pkg")
 

@@ -70,6 +70,11 @@ def count(store, text: str) -> int:
     return int(next(iter(run(store, PROLOGUE + text).raw))["c"].value)
 
 
+# The whole graph ("full") is the largest view, a second or more per test: marked slow, so that
+# the inner loop runs the other views and CI all of them.
+VIEW_PARAMS = [pytest.param(v, marks=pytest.mark.slow) if v == "full" else v for v in VIEWS]
+
+
 @pytest.fixture(scope="module")
 def expected(dataset) -> dict[str, tuple[int, int]]:
     return {v: (count(dataset.store, n), count(dataset.store, e)) for v, (n, e) in COUNTS.items()}
@@ -209,7 +214,7 @@ def read_back(view: str, fmt: str, exported) -> nx.Graph:
 
 
 @pytest.mark.parametrize("fmt", ["graphml", "gexf", "cytoscape", "dot"])
-@pytest.mark.parametrize("view", list(VIEWS))
+@pytest.mark.parametrize("view", VIEW_PARAMS)
 def test_round_trip(view, fmt, exported, graphs, expected):
     g, back = graphs[view], read_back(view, fmt, exported)
     assert (back.number_of_nodes(), back.number_of_edges()) == expected[view]
@@ -228,7 +233,7 @@ def test_round_trip(view, fmt, exported, graphs, expected):
             assert (got[a] == val) if typed else got[a] == _text(val), (view, fmt, k, a)
 
 
-@pytest.mark.parametrize("view", list(VIEWS))
+@pytest.mark.parametrize("view", VIEW_PARAMS)
 def test_csv_tables(view, exported, graphs, expected):
     g = graphs[view]
     nodes = list(csv.DictReader(io.StringIO(exported(view, "csv", "nodes").decode("utf-8"), newline="")))

@@ -13,7 +13,7 @@ import pytest
 
 from r2pkg.export import VIEWS, export_view
 from r2pkg.query import run
-from test_export import COUNTS, PROLOGUE, count
+from test_export import COUNTS, PROLOGUE, VIEW_PARAMS, count
 
 ID = "https://w3id.org/r2pkg/id/"
 MEDIA = {"graphml": ("application/graphml+xml", "graphml"), "gexf": ("application/gexf+xml", "gexf"),
@@ -28,7 +28,7 @@ def expected(dataset) -> dict[str, tuple[int, int]]:
 
 
 @pytest.mark.parametrize("ext", list(MEDIA))
-@pytest.mark.parametrize("view", list(VIEWS))
+@pytest.mark.parametrize("view", VIEW_PARAMS)
 def test_export_endpoint(view, ext, client, res, dataset, expected):
     media, fmt = MEDIA[ext]
     tables = ("nodes", "edges") if ext == "csv" else ("nodes",)
@@ -153,7 +153,7 @@ def test_charts_csv_and_svg(client, dataset):
     assert b'href="/charts/claimed-vs-named.csv"' in page.data
 
 
-@pytest.mark.parametrize("view", list(VIEWS))
+@pytest.mark.parametrize("view", VIEW_PARAMS)
 def test_view_queries_run_on_the_sparql_endpoint(view, client, res, expected):
     """A SPARQL client gets the same view from /sparql: its node rows and edge rows give the counts."""
     text = (res.queries / "views" / f"{view}.rq").read_text(encoding="utf-8")

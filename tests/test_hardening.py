@@ -39,15 +39,24 @@ def test_runaway_query_is_stopped(slow_app, name):
 
 
 def test_cheap_requests_answer_while_runaways_run(slow_app):
+    """Five cheap queries and five health checks, sent one after the other while two runaways hold
+    a worker each, all answer before either runaway is stopped: none waited for a runaway's worker.
+    (An order of events, not a wall-clock bound, so a loaded machine slows it without failing it.)"""
+    def timed_get(*args, **kw):
+        r, dt = _get(*args, **kw)
+        return r, dt, time.perf_counter()
+
     with ThreadPoolExecutor(6) as pool:
-        heavy = [pool.submit(_get, slow_app, CROSS_JOIN) for _ in range(2)]
+        heavy = [pool.submit(timed_get, slow_app, CROSS_JOIN) for _ in range(2)]
         time.sleep(0.3)  # both runaway queries now hold a worker each
-        cheap = [_get(slow_app, "ASK { ?s a <https://w3id.org/r2pkg/ontology#State> }") for _ in range(5)]
+        cheap = [timed_get(slow_app, "ASK { ?s a <https://w3id.org/r2pkg/ontology#State> }") for _ in range(5)]
         health = [_get(slow_app, path="/healthz") for _ in range(5)]
         results = [f.result() for f in heavy]
-    assert [r.status_code for r, _ in results] == [503, 503]
-    assert all(r.status_code == 200 and r.json["boolean"] is True for r, _ in cheap)
-    assert max(dt for _, dt in cheap) < 0.75, [round(dt, 3) for _, dt in cheap]
+    assert [r.status_code for r, _, _ in results] == [503, 503]
+    assert all(r.status_code == 200 and r.json["boolean"] is True for r, _, _ in cheap)
+    first_stopped = min(done for _, _, done in results)
+    assert max(done for _, _, done in cheap) < first_stopped, (
+        [round(dt, 3) for _, dt, _ in cheap], [round(dt, 3) for _, dt, _ in results])
     assert all(r.status_code == 200 for r, _ in health)
     assert max(dt for _, dt in health) < 0.25
     during = health[0][0].json

@@ -36,6 +36,7 @@ def _rdflib(triples) -> rdflib.Graph:
     return _graph(ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES), "nt")
 
 
+@pytest.mark.slow  # every graph in four formats, some 2 s
 def test_every_named_graph_dereferences(client, dump_graphs):
     for iri, triples in dump_graphs.items():
         assert iri.startswith(BASE + "graph/")

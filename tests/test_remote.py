@@ -171,14 +171,6 @@ def test_unknown_union_strategy_is_an_error(published):
         connect(published + "/query", union="magic")
 
 
-@pytest.mark.slow
-def test_http_suites_pass_in_remote_store_mode(store_mode_suites):
-    """The same HTTP test suites, with every app (except apps over injected fixture stores) serving a
-    real Oxigraph server holding the published build: `R2PKG_TEST_STORE=remote`."""
-    _, _, xfailed = store_mode_suites("remote")
-    assert xfailed == []
-
-
 def test_remote_store_never_gets_a_service_call_past_the_parser(remote_app):
     """The remote store would evaluate SERVICE itself (outside r2pkg's sandbox): the parser's policy
     runs in a sandboxed worker before anything is sent, so the lexer bypasses are refused there."""

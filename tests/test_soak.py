@@ -39,10 +39,11 @@ def _tree_rss_mb(pid: int) -> float:
 @pytest.fixture(scope="module")
 def soak_server(res, built):
     """Its own server, with small answer caches, so that what the soak measures is leaks, not the
-    caches filling up to their (configured, bounded) size."""
+    caches filling up to their (configured, bounded) size; a 15 s query timeout, since a slow answer
+    on a loaded machine is not what it looks for (test_hardening and test_hostile check timeouts)."""
     from conftest import serve_subprocess, stop_subprocess
 
-    proc, base = serve_subprocess(res, "--timeout", "3", env={"R2PKG_CACHE_MAX_BYTES": str(8 * 2**20)})
+    proc, base = serve_subprocess(res, "--timeout", "15", env={"R2PKG_CACHE_MAX_BYTES": str(8 * 2**20)})
     yield base, proc.pid  # `r2pkg serve` execs the server in place: same process, same pid
     stop_subprocess(proc)
 

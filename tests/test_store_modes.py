@@ -27,8 +27,9 @@ QUERIES = {
                  "ORDER BY STR(?o) STR(?dt) ?lang LIMIT 300", ["application/sparql-results+json"]),
     "ask": ("ASK { GRAPH ?g { ?s a ?c } }", ["application/sparql-results+json", "text/csv"]),
     "count": ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", ["application/sparql-results+json"]),
-    "construct": ("CONSTRUCT { ?s ?p ?o } WHERE { SELECT ?s ?p ?o WHERE { ?s a ?c ; ?p ?o FILTER (isIRI(?s) && !isBlank(?o)) } "
-                  "ORDER BY ?s ?p ?o LIMIT 40 }", ["application/n-triples", "text/turtle"]),
+    # the states' triples (some 3,000 sorted): the on-disk store sorts all typed subjects' in 2.5 s
+    "construct": ("CONSTRUCT { ?s ?p ?o } WHERE { SELECT ?s ?p ?o WHERE { ?s a <https://w3id.org/r2pkg/ontology#State> ; "
+                  "?p ?o FILTER (!isBlank(?o)) } ORDER BY ?s ?p ?o LIMIT 40 }", ["application/n-triples", "text/turtle"]),
 }
 
 

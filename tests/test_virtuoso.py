@@ -30,7 +30,7 @@ LISTING = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?
 
 @pytest.fixture(scope="module")
 def virtuoso(tmp_path_factory):
-    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"), nice=10)
+    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"), nice=10, threads_per_query=1)
     yield server
     server.stop()
 
@@ -163,23 +163,6 @@ def test_serve_store_names_the_kind(published, res):
                           "--store", published.sparql, "--store-kind", "nonsense"], capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 2 and "nonsense" in out.stderr
-
-
-BUGS = {
-    **{f"tests/test_http_api.py::test_named_query_matches_in_process_run[{q}]": VIRTUOSO_BOOLEAN_BUG
-       for q in VIRTUOSO_BOOLEAN_QUERIES},
-    "tests/test_http_safety.py::test_allowlisted_service_passes_the_check":
-        "its SERVICE client reads the allowlisted endpoint's SPARQL XML answer as one row with no bindings",
-    "tests/test_hardening.py::test_many_small_values_within_limits_answer":
-        "a VALUES block of 3000 terms fails to compile (SQ199: maximum size (32767) of a code vector exceeded)",
-}
-
-
-def test_http_suites_pass_in_virtuoso_mode(store_mode_suites):
-    """The HTTP suites with every app serving a real Virtuoso holding the published build
-    (`R2PKG_TEST_STORE=virtuoso`); the only failures are Virtuoso's known bugs, as xfails."""
-    summary, _, xfailed = store_mode_suites("virtuoso")
-    assert {t: why.removeprefix("Virtuoso 7.2 bug: ") for t, why in xfailed} == BUGS, summary
 
 
 def test_explicit_union_strategy_answers_the_same(make_app, published, app):

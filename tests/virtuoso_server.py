@@ -48,7 +48,7 @@ CaseMode = 2
 DirsAllowed = ., {d}
 NumberOfBuffers = {buffers}
 MaxDirtyBuffers = {dirty}
-ThreadsPerQuery = 2
+ThreadsPerQuery = {threads_per_query}
 
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
@@ -118,7 +118,8 @@ class Virtuoso:
 
 
 def start_virtuoso(folder: Path, *, buffers: int = 20000, wait_s: float = 60.0,
-                   allow_service: bool = False, tn_max_mb: int = 600, nice: int = 0) -> Virtuoso:
+                   allow_service: bool = False, tn_max_mb: int = 600, nice: int = 0,
+                   threads_per_query: int = 2) -> Virtuoso:
     """A new `virtuoso-t` (foreground, its own database in ``folder``) on free loopback ports.
 
     Returns once /sparql answers. Raises RuntimeError if `virtuoso-t` is missing or does not start.
@@ -127,7 +128,9 @@ def start_virtuoso(folder: Path, *, buffers: int = 20000, wait_s: float = 60.0,
     transitive (property path) evaluation: Virtuoso's ``timeout`` does not interrupt one, and at
     the default 1 GB a runaway path here runs some 5 s, long after r2pkg answered 503. ``nice`` lowers its
     CPU priority (the tests: on 2 shared cores, the runaway queries they send would otherwise
-    starve r2pkg's own processes, whose timing they check).
+    starve r2pkg's own processes, whose timing they check). ``threads_per_query`` is how many threads
+    one query may take (the tests: 1, so that their runaway queries leave Virtuoso threads and cores
+    for the cheap queries sent beside them).
     """
     exe = virtuoso_bin()
     if not exe:
@@ -136,7 +139,8 @@ def start_virtuoso(folder: Path, *, buffers: int = 20000, wait_s: float = 60.0,
     http_port, sql_port = _free_port(), _free_port()
     ini = folder / "virtuoso.ini"
     ini.write_text(INI.format(d=folder, sql_port=sql_port, http_port=http_port, buffers=buffers,
-                              dirty=buffers * 3 // 4, tn_max_memory=tn_max_mb * 2**20))
+                              dirty=buffers * 3 // 4, tn_max_memory=tn_max_mb * 2**20,
+                              threads_per_query=threads_per_query))
     log = (folder / "stdout.log").open("wb")
     proc = subprocess.Popen([exe, "+foreground", "+configfile", str(ini)], cwd=folder, stdout=log,
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
