@@ -249,6 +249,26 @@ def test_views_share_embed_and_autocompletion(page, browser, live_server, datase
     page.assert_clean()
 
 
+def test_iris_complete_by_label(page, live_server):
+    """The dataset's IRIs complete by their label, diacritics folded: "simono" then Ctrl+Space in
+    a subject position proposes Ivan Šimonović's IRI (with his label beside it), and Enter writes
+    it in the data's own prefix form when the query declares one, else as a full IRI."""
+    open_yasgui(page, live_server)
+    page.evaluate("() => { window.r2pkgYasgui.getTab().setQuery('SELECT * WHERE {\\n  '); }")
+    page.click(f"{ACTIVE} .yasqe .CodeMirror")
+    page.keyboard.press("Control+End")
+    page.keyboard.type("simono", delay=30)
+    with page.expect_response(lambda r: "/api/search" in r.url and "simono" in r.url):
+        page.keyboard.press("Control+Space")
+    page.wait_for_selector(".CodeMirror-hints .CodeMirror-hint", timeout=10000)
+    hints = page.eval_on_selector_all(".CodeMirror-hints .CodeMirror-hint", "els => els.map(e => e.textContent)")
+    iri = "https://w3id.org/r2pkg/id/person/ivan-simonovic"
+    assert hints[0] == f"<{iri}>  (Ivan Šimonović)", hints
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => window.r2pkgYasgui.getTab().getQuery()").rstrip().endswith(f"<{iri}>")
+    page.assert_clean()
+
+
 def _other_origin(tmp_path, embed_url: str) -> str:
     """A page on another loopback origin (a second server, another port) that frames ``embed_url``."""
     import functools
