@@ -29,7 +29,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
-from typing import Callable
+from typing import Awaitable, Callable
 
 import pyoxigraph as ox
 
@@ -159,6 +159,10 @@ class _Worker:
 
 class Deferred(Exception):
     """The answer needs a wait that may block (the allowlisted SERVICE pool): ask from a thread."""
+
+
+class Abandoned(Exception):
+    """The request went away (its client disconnected) while it waited for a free worker."""
 
 
 _deadline = threading.local()
@@ -313,6 +317,48 @@ class Executor:
                 loop.call_soon_threadsafe(lambda: fut.done() or fut.set_result(None))
             except RuntimeError:  # that loop is closed
                 pass
+
+    async def run_async(self, job: Job, deadline: float | None,
+                        abandoned: Callable[[], Awaitable[object]] | None = None) -> Answer:
+        """:meth:`submit` for a request on an event loop: a free worker (awaited until ``deadline``,
+        then Overloaded), then its answer, both awaited without blocking the loop.
+
+        Args:
+            abandoned: makes an awaitable that completes when the request's client goes away; while
+                the request waits for a free worker it then stops waiting (abandoned requests do not
+                pile up in the queue).
+
+        Raises:
+            Abandoned: the client went away while the request waited for a worker.
+            Deferred: the query names an allowlisted SERVICE (a thread that may wait takes it).
+        """
+        worker = self.take_nowait()
+        if worker is None:
+            worker = await self._take_unless_abandoned(deadline, abandoned)
+        return await self.run_on_loop(worker, job)
+
+    async def _take_unless_abandoned(self, deadline: float | None,
+                                     abandoned: Callable[[], Awaitable[object]] | None) -> _Worker:
+        import asyncio
+
+        if abandoned is None:
+            return await self.take_on_loop(deadline)
+        waiting = asyncio.ensure_future(self.take_on_loop(deadline))
+        gone = asyncio.ensure_future(abandoned())
+        try:
+            done, _ = await asyncio.wait({waiting, gone}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not gone.done():
+                gone.cancel()
+        if waiting in done:
+            return waiting.result()
+        waiting.cancel()
+        try:
+            worker = await waiting  # it may have got a worker just now: give it back
+        except (asyncio.CancelledError, R2pkgError):
+            raise Abandoned from None
+        self.give_back(worker)
+        raise Abandoned
 
     async def run_on_loop(self, worker: _Worker, job: Job) -> Answer:
         """Run ``job`` in ``worker`` (from :meth:`take_nowait`) without blocking the event loop: the

@@ -294,19 +294,20 @@ class RemoteExecutor:
             self.policy.submit(replace(job, check_only=True), timeout)
         return self._remote(job, timeout)
 
-    async def run_async(self, job: Job, deadline: float | None) -> Answer:
+    async def run_async(self, job: Job, deadline: float | None, abandoned=None) -> Answer:
         """:meth:`submit` for a request on an event loop: the policy's verdict awaited on the loop
-        (from a sandboxed worker, until ``deadline`` for a free one), then the store's answer from
-        one of this executor's threads (their keep-alive connections), awaited too.
+        (from a sandboxed worker, :meth:`Executor.run_async`, with its ``deadline`` and
+        ``abandoned``), then the store's answer from one of this executor's threads (their
+        keep-alive connections), awaited too.
 
         Raises:
+            Abandoned: the client went away while the request waited for a policy worker.
             Deferred: the query names an allowlisted SERVICE (a thread that may wait takes it).
         """
         import asyncio
 
         if self.policy.config.policy:
-            worker = self.policy.take_nowait() or await self.policy.take_on_loop(deadline)
-            await self.policy.run_on_loop(worker, replace(job, check_only=True))
+            await self.policy.run_async(replace(job, check_only=True), deadline, abandoned)
         with self._lock:
             if self._threads is None:
                 self._threads = ThreadPoolExecutor(self.max_workers, thread_name_prefix="r2pkg-remote")

@@ -39,7 +39,7 @@ from typing import Callable
 from greenlet import greenlet
 
 from ..errors import R2pkgError
-from ..executor import Deferred, set_deadline
+from ..executor import Abandoned, Deferred, set_deadline
 from .errors import json_reply
 from .fastpath import PATHS
 from .rawcache import RawAnswerCache
@@ -169,44 +169,20 @@ class RsgiApp:
         return await self.queries.run(self.call, fresh)
 
     async def _on_loop(self, wb: WouldBlock, deadline: float, proto=None):
-        """The answer to the query that would block, from a worker awaited on the loop (waiting for
-        a free one until the request's deadline), or from a remote store's own awaitable path: an
-        Answer or the domain error it raised; None when the executor cannot be awaited or the answer
-        needs the allowlisted pool, so a query thread waits instead; ``_GONE`` when the client disconnected while its request
-        waited for a worker (it then stops waiting: abandoned requests do not pile up)."""
+        """The answer to the query that would block, awaited on the loop from the executor
+        (``run_async``: a sandboxed worker, waited for until the request's deadline, or a remote
+        store): an Answer or the domain error it raised; None when the executor cannot be awaited
+        or the answer needs the allowlisted pool, so a query thread waits instead; ``_GONE`` when
+        the client disconnected while its request waited for a worker (it then stops waiting:
+        abandoned requests do not pile up)."""
         executor = self.executor
-        if wb.job is None or executor is None:
+        if wb.job is None or executor is None or not hasattr(executor, "run_async"):
             return None
-        if hasattr(executor, "run_async"):  # a remote store: its own awaitable path
-            try:
-                return await executor.run_async(wb.job, deadline)
-            except Deferred:
-                return None
-            except R2pkgError as e:
-                return e
-        if not hasattr(executor, "take_on_loop"):
-            return None
+        abandoned = getattr(proto, "client_disconnect", None)
         try:
-            worker = executor.take_nowait()
-            if worker is None:  # every worker is busy: wait, unless the client goes away first
-                waiting = asyncio.ensure_future(executor.take_on_loop(deadline))
-                gone = asyncio.ensure_future(proto.client_disconnect()) if proto is not None \
-                    and hasattr(proto, "client_disconnect") else None
-                try:
-                    done, _ = await asyncio.wait({waiting, gone} - {None}, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    if gone is not None and not gone.done():
-                        gone.cancel()
-                if waiting not in done:
-                    waiting.cancel()
-                    try:
-                        worker = await waiting  # it may have got a worker just now: give it back
-                    except (asyncio.CancelledError, R2pkgError):
-                        return _GONE
-                    executor.give_back(worker)
-                    return _GONE
-                worker = waiting.result()
-            return await executor.run_on_loop(worker, wb.job)
+            return await executor.run_async(wb.job, deadline, abandoned)
+        except Abandoned:
+            return _GONE
         except Deferred:
             return None
         except R2pkgError as e:

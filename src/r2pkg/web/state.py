@@ -49,7 +49,7 @@ def _from_loop(job: Job, tag: str) -> Answer:
     """The answer to ``job``, obtained by the event loop while this request's greenlet is
     suspended (``r2pkg.web.rsgi``): the request runs once, from its parsing to its reply, and the
     loop serves other requests meanwhile. Outside such a greenlet, or when the loop cannot await
-    the answer (a remote store, the allowlisted pool), :class:`WouldBlock` unwinds the request."""
+    the answer (the allowlisted SERVICE pool), :class:`WouldBlock` unwinds the request."""
     here = greenlet.getcurrent()
     if here.parent is None:
         raise WouldBlock(job, tag)
