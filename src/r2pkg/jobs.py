@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .formats import BY_NAME, Format
+from .errors import UnsupportedFormat
+from .formats import BY_NAME, DEFAULTS, Format
 from .policy import Analysis
 from .query import run
 
@@ -169,11 +170,7 @@ def execute(store: ox.Store, job: Job, analysis: Analysis | None = None,
                  custom_functions=custom_functions, lazy=True)
     fmt: Format = BY_NAME[job.format] if job.format else None  # type: ignore[assignment]
     if fmt is None or fmt.kind != result.kind:
-        from .formats import DEFAULTS
-
         if fmt is not None:
-            from .errors import UnsupportedFormat
-
             raise UnsupportedFormat(f"format {fmt.name} cannot serialise this query's result")
         fmt = DEFAULTS[result.kind]
     extra = {"unknown_functions": result.unknown_functions}

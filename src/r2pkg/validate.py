@@ -6,7 +6,6 @@ conforms when no result has severity ``sh:Violation`` (warnings and infos are re
 from __future__ import annotations
 
 import functools
-
 import re
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -6,9 +6,12 @@ from . import Opened
 
 
 def open(settings, worker_config) -> Opened:  # noqa: A001 - the backend interface's name
+    from dataclasses import replace
+
     from ..build import ensure_build
     from ..executor import Executor
     from ..paths import resources
+    from ..search import INDEX_FILE
     from ..store import load
 
     dataset = settings.get("DATASET")
@@ -20,10 +23,6 @@ def open(settings, worker_config) -> Opened:  # noqa: A001 - the backend interfa
             res = resources(settings["HOME"], settings["BUILD_DIR"])
         except Exception:  # noqa: BLE001 - an injected dataset needs no resources
             res = None
-    from dataclasses import replace
-
-    from ..search import INDEX_FILE
-
     # the search: functions read the build's index (made by the build, or added on first start)
     worker_config = replace(worker_config, search_index=str(dataset.build.path / INDEX_FILE))
     workers = int(settings["QUERY_WORKERS"])
