@@ -287,7 +287,9 @@ def store_mode_suites(request, res, built):
     import subprocess
     import sys
 
-    env = {**os.environ, SHARED_BUILD: str(res.build_dir)}
+    # a child is a session of its own, not one more worker of this run's pytest-xdist
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")},
+           SHARED_BUILD: str(res.build_dir)}
     procs = {mode: subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rsx",
                                      *STORE_MODE_SUITES], cwd=REPO, env={**env, "R2PKG_TEST_STORE": mode},
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
