@@ -34,8 +34,8 @@ def _xdist_worker() -> str | None:
 @pytest.fixture(scope="session")
 def res(root: Path, tmp_path_factory: pytest.TempPathFactory) -> Resources:
     shared = os.environ.get(SHARED_BUILD)
-    if shared:
-        return Resources(root=root, build_dir=Path(shared))
+    if shared:  # a relative folder is the repository's (as the README's inner loop names it)
+        return Resources(root=root, build_dir=REPO / shared)
     if _xdist_worker():  # one build for all the workers of the run, beside their own temp folders
         return Resources(root=root, build_dir=tmp_path_factory.getbasetemp().parent / "session-build")
     return Resources(root=root, build_dir=tmp_path_factory.mktemp("build"))
@@ -54,8 +54,29 @@ def built(res: Resources):
         res.build_dir.parent.mkdir(parents=True, exist_ok=True)
         with open(res.build_dir.parent / f"{res.build_dir.name}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # one process builds; the others wait, then read it
-            return ensure_build(res, rebuild_stale=shared)
+            if not shared:
+                return ensure_build(res)
+            # a kept build is also stale when the code that builds it changed (not only the data)
+            stamp = res.build_dir.parent / f"{res.build_dir.name}.code"
+            code = _code_digest()
+            if stamp.is_file() and stamp.read_text() != code:
+                b = build(res)
+            else:
+                b = ensure_build(res, rebuild_stale=True)
+            stamp.write_text(code)
+            return b
     return build(res)
+
+
+def _code_digest() -> str:
+    """A digest of every file under src/r2pkg (the code that makes a build)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for f in sorted((REPO / "src" / "r2pkg").rglob("*")):
+        if f.is_file() and "__pycache__" not in f.parts:
+            h.update(str(f.relative_to(REPO)).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
 
 
 @dataclass
@@ -287,14 +308,17 @@ def store_mode_suites(request, res, built):
     import subprocess
     import sys
 
+    from virtuoso_server import virtuoso_bin
+
     # a child is a session of its own, not one more worker of this run's pytest-xdist
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")},
            SHARED_BUILD: str(res.build_dir)}
     procs = {mode: subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rsx",
                                      *STORE_MODE_SUITES], cwd=REPO, env={**env, "R2PKG_TEST_STORE": mode},
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-             for mode in STORE_MODES  # the modes whose test is in this session
-             if any(f"suites_pass_in_{mode}" in item.name for item in request.session.items)}
+             for mode in STORE_MODES  # the modes whose test is in this session (and can run here)
+             if any(f"suites_pass_in_{mode}" in item.name for item in request.session.items)
+             and (mode != "virtuoso" or virtuoso_bin() is not None)}
     outputs: dict[str, tuple[int, str]] = {}
 
     def result(mode: str):

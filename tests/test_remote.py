@@ -238,6 +238,7 @@ def test_queries_over_a_remote_store_are_awaited_on_the_loop(make_app, published
     t = threading.Thread(target=asyncio.run, args=(both(),), name="loop")
     t.start()
     t.join(30)
+    assert not t.is_alive(), "the loop's requests did not finish within 30 s"
     assert calls == ["loop", "loop"], calls  # once each, both on the loop's thread
     by_status = {s: json.loads(b) for s, _, b in proto.replies}
     assert set(by_status) == {200, 403}, proto.replies

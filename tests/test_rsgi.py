@@ -249,6 +249,7 @@ def test_a_query_request_runs_once_while_the_loop_awaits_its_worker(make_app):
     t = threading.Thread(target=asyncio.run, args=(three_at_once(),))
     t.start()
     t.join(30)
+    assert not t.is_alive(), "the loop's requests did not finish within 30 s"
     assert len(calls) == 3, calls  # one pass per request
     by_query = {}
     for status, headers, body in proto.replies:

@@ -252,7 +252,7 @@ def test_views_share_embed_and_autocompletion(page, browser, live_server, datase
 def test_iris_complete_by_label(page, live_server):
     """The dataset's IRIs complete by their label, diacritics folded: "simono" then Ctrl+Space in
     a subject position proposes Ivan Šimonović's IRI (with his label beside it), and Enter writes
-    it in the data's own prefix form when the query declares one, else as a full IRI."""
+    it as a full IRI (the query declares no prefix for it)."""
     open_yasgui(page, live_server)
     page.evaluate("() => { window.r2pkgYasgui.getTab().setQuery('SELECT * WHERE {\\n  '); }")
     page.click(f"{ACTIVE} .yasqe .CodeMirror")
