@@ -13,7 +13,7 @@ from r2pkg.errors import BadSearch, ConfigError
 from r2pkg.search import INDEX_FILE
 from r2pkg.search.documents import KIND_NAMES, documents
 from r2pkg.search.searcher import MAX_QUERY_CHARS, Searcher
-from r2pkg.search.text import fold, fts_query, tokens
+from r2pkg.search.text import TOKENIZER, fold, fts_query, tokens
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
@@ -43,6 +43,19 @@ def test_folding_matches_how_people_type():
     assert tokens("Côte d’Ivoire") == tokens("Cote d'Ivoire") == ["cote", "d", "ivoire"]
     assert fts_query('say "hi" OR NOT x*') == '"say" "hi" "or" "not" "x"*'  # user syntax is only words
     assert fts_query("?!") == ""
+
+
+def test_a_typed_word_folds_to_the_index_tokens():
+    """Whatever the index's tokenizer keeps of a word, the typed word folds to the same: names with
+    letters that have no decomposition (ø, đ, ł, ß) are found as written, diacritics or not."""
+    con = sqlite3.connect(":memory:")
+    con.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize='{TOKENIZER}')")
+    names = ["Søren Kierkegaard", "Zoran Đinđić", "Łódź", "Straße", "Ivan Šimonović", "Côte d’Ivoire"]
+    con.executemany("INSERT INTO t(x) VALUES (?)", [(n,) for n in names])
+    for typed, want in [("Søren", "Søren Kierkegaard"), ("Đinđić", "Zoran Đinđić"), ("Łódź", "Łódź"),
+                        ("Straße", "Straße"), ("Simonovic", "Ivan Šimonović"), ("Cote d'Ivoire", "Côte d’Ivoire")]:
+        hits = [x for (x,) in con.execute("SELECT x FROM t WHERE t MATCH ?", (fts_query(typed),))]
+        assert hits == [want], (typed, fts_query(typed), hits)
 
 
 def test_the_build_writes_the_index(built, dataset):

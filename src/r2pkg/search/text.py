@@ -19,10 +19,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# letters NFKD does not decompose, folded as readers type them
-_LETTERS = str.maketrans({"ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l", "ß": "ss",
-                          "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ı": "i",
-                          "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"',
+# typographic quotes and dashes as typed. Letters that NFKD does not decompose (ø, đ, ł, ß, æ, œ)
+# stay as they are: the index's tokenizer keeps them too, and a typed word must fold to its tokens.
+_LETTERS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"',
                           "\u2010": "-", "\u2011": "-", "\u2013": "-", "\u2014": "-"})
 _WORD = re.compile(r"\w+", re.UNICODE)
 TOKENIZER = "unicode61 remove_diacritics 2"  # the index's FTS5 tokenizer (see module docstring)
