@@ -144,6 +144,26 @@ def test_search_page(embedded):
     assert 'class="site-search"' in c.get("/charts").get_data(as_text=True)  # the box on every page
 
 
+def test_search_page_pages_and_links_its_api(embedded, searcher):
+    """The page's next-page link steps by the page's own size (and keeps it), facets given as a
+    comma list or repeated are the same, and its API link carries the request's parameters, also
+    for a query string sent as raw UTF-8."""
+    c = embedded.test_client()
+    total = searcher.search("state", limit=1).total
+    assert total > 4
+    page = c.get("/search?q=state&limit=2&offset=2").get_data(as_text=True)
+    assert 'href="?q=state&amp;limit=2&amp;offset=4"' in page
+    assert 'href="/api/search?q=state&amp;limit=2&amp;offset=2"' in page
+    api = c.get("/api/search?q=state&limit=2&offset=2").get_json()
+    assert [h["iri"] for h in api["hits"]] == [h.iri for h in searcher.search("state", limit=2, offset=2).hits]
+    both = c.get("/api/search?q=a&kind=state,group").get_json()
+    assert both["hits"] == c.get("/api/search?q=a&kind=state&kind=group").get_json()["hits"]
+    assert {h["kind"] for h in both["hits"]} <= {"state", "group"} and both["hits"]
+    raw = c.get("/search", environ_overrides={"QUERY_STRING": "q=Šimonović".encode("utf-8").decode("latin-1")})
+    assert raw.status_code == 200 and "<mark>Šimonović</mark>" in raw.get_data(as_text=True)
+    assert "/api/search?q=%C5%A0imonovi%C4%87" in raw.get_data(as_text=True)
+
+
 def test_sparql_search_functions(embedded, searcher):
     q = PREFIX + ('SELECT ?s ?score WHERE { ?s rdfs:label ?l BIND(search:score(?s, "Simonovic") AS ?score) '
                   'FILTER(BOUND(?score)) } ORDER BY DESC(?score) ?s')

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from ..errors import BadSearch
 from ..search import INDEX_FILE
@@ -86,14 +86,14 @@ def search_page() -> Response:
             args[name] = [value]
         return "?" + urlencode({k: v for k, v in args.items() if v}, doseq=True)
 
-    offset = _int("offset", 0) if res else 0
-    more = "?" + urlencode({"q": q, "kind": kinds, "year": years, "offset": offset + PAGE_SIZE}, doseq=True) \
-        if res and res.total > offset + PAGE_SIZE else None
+    offset, limit = (_int("offset", 0), _int("limit", PAGE_SIZE)) if res else (0, PAGE_SIZE)
+    paging = {"limit": limit} if limit != PAGE_SIZE else {}  # the next page as long as this one
+    more = "?" + urlencode({"q": q, "kind": kinds, "year": years, **paging, "offset": offset + limit}, doseq=True) \
+        if res and res.total > offset + limit else None
     hits = [{"hit": h, **_links(h)} for h in res.hits] if res else []
     html = render_template("search.html", q=q, res=res, hits=hits, error=error, kinds=kinds, years=years,
                            facet_url=facet_url, more=more, offset=offset, max_chars=MAX_QUERY_CHARS,
-                           api=request.script_root + "/api/search" + ("?" + request.query_string.decode("ascii")
-                                                                      if request.query_string else ""))
+                           api=url_for("search.api_search", **request.args.to_dict(flat=False)))
     return _cached(Response(html, status=status, content_type="text/html; charset=utf-8"))
 
 
