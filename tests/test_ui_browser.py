@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import json
 import urllib.request
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 import pytest
@@ -266,6 +266,21 @@ def test_iris_complete_by_label(page, live_server):
     assert hints[0] == f"<{iri}>  (Ivan Šimonović)", hints
     page.keyboard.press("Enter")
     assert page.evaluate("() => window.r2pkgYasgui.getTab().getQuery()").rstrip().endswith(f"<{iri}>")
+    page.assert_clean()
+
+
+def test_embed_table_links_only_web_iris(page, live_server):
+    """An embedded table links the dataset's IRIs to their pages and shows any other scheme (a
+    javascript: IRI a crafted query binds) as text, not as a link."""
+    query = "SELECT ?x WHERE { VALUES ?x { <javascript:alert(1)> <https://w3id.org/r2pkg/id/state/CHL> } }"
+    resp = page.goto(live_server + "/embed?" + urlencode({"query": query, "view": "table"}), wait_until="load")
+    assert resp.status == 200
+    page.wait_for_selector("table tbody tr")
+    cells = page.eval_on_selector_all("table tbody td", "tds => tds.map(td => [td.textContent, "
+                                      "td.querySelector('a') && td.querySelector('a').getAttribute('href')])")
+    hrefs = {text: href for text, href in cells}
+    assert hrefs.pop("javascript:alert(1)") is None, cells  # shown, not linked
+    assert list(hrefs.values()) == ["/id/state/CHL"], cells
     page.assert_clean()
 
 

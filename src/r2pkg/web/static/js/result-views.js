@@ -155,7 +155,8 @@
       vars.forEach((v) => {
         const td = tr.insertCell();
         const term = b[v];
-        if (term && term.type === "uri" && hrefOf) {
+        // a link only to a web IRI: a javascript: or data: IRI in a result is shown, never followed
+        if (term && term.type === "uri" && hrefOf && /^https?:\/\//i.test(term.value)) {
           const a = document.createElement("a");
           a.href = hrefOf(term.value);
           a.target = "_top";
