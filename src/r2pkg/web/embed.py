@@ -9,12 +9,14 @@ query) and draws the view with the vendored Chart.js or Cytoscape.js.
 """
 from __future__ import annotations
 
+import functools
 import re
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request
 
 from ..errors import BadRequest, ConfigError, PayloadTooLarge
 from ..namespaces import PREFIXES
+from .sparql import editor_link
 from .state import state
 from .urls import external_for
 
@@ -39,6 +41,7 @@ def frame_ancestors(value: object) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=8)
 def embed_csp(csp: str, ancestors: str) -> str:
     """The site's CSP with its ``frame-ancestors`` replaced by ``ancestors``."""
     return re.sub(r"frame-ancestors [^;]*", "frame-ancestors " + ancestors, csp)
@@ -57,9 +60,7 @@ def embed() -> Response:
         raise PayloadTooLarge(f"the query is longer than {st.settings['MAX_QUERY_BYTES']} bytes", reason="too-large")
     if view not in VIEWS:
         raise BadRequest(f"unknown view {view!r}; views are {', '.join(VIEWS)}", reason="bad-view", views=list(VIEWS))
-    from urllib.parse import urlencode
-
-    editor = url_for("sparql.endpoint") + "#" + urlencode({"query": query, "view": view})
+    editor = editor_link(query, view)
     config = {"endpoint": external_for("sparql.endpoint"), "query": query, "view": view, "prefixes": PREFIXES,
               "pageBase": request.script_root + "/", "iriBase": st.settings["PUBLIC_BASE"]}
     resp = Response(render_template("embed.html", config=config, editor=editor, title=request.args.get("title", "")),
