@@ -3,15 +3,15 @@ alternative labels, facets, snippets), ``/search`` and ``/api/search`` with thei
 ``search:`` functions in SPARQL, and the frame headers of ``/embed`` against every other page."""
 from __future__ import annotations
 
-import json
 import sqlite3
 
 import pyoxigraph as ox
 import pytest
 
-from r2pkg.errors import BadSearch, ConfigError
+from r2pkg.errors import BadSearch, ConfigError, SearchUnavailable
 from r2pkg.search import INDEX_FILE
 from r2pkg.search.documents import KIND_NAMES, documents
+from r2pkg.search.functions import SCORE, functions
 from r2pkg.search.searcher import MAX_QUERY_CHARS, Searcher
 from r2pkg.search.text import TOKENIZER, fold, fts_query, tokens
 
@@ -67,6 +67,22 @@ def test_the_build_writes_the_index(built, dataset):
         kinds = {k for (k,) in con.execute("SELECT DISTINCT kind FROM docs")}
     assert {"state", "group", "initiative", "meeting", "quotation", "passage"} <= kinds <= set(KIND_NAMES)
     assert built.manifest["search"]["bytes"] == path.stat().st_size > 0
+
+
+def test_an_index_of_another_format_is_refused(built, tmp_path):
+    """An index written in another format than this r2pkg's is not read as if it were its own: the
+    search answers 503 SEARCH_UNAVAILABLE (rebuild), and the SPARQL functions leave their value unbound."""
+    import shutil
+
+    copy = tmp_path / INDEX_FILE
+    shutil.copy(built.path / INDEX_FILE, copy)
+    with sqlite3.connect(copy) as con:
+        con.execute("UPDATE meta SET value = '0' WHERE key = 'format'")
+    with pytest.raises(SearchUnavailable, match="format 0"):
+        Searcher(copy).search("Simonovic")
+    score = functions(copy)[ox.NamedNode(SCORE)]
+    assert score(ox.NamedNode("https://w3id.org/r2pkg/id/person/ivan-simonovic"), ox.Literal("Simonovic")) is None
+    assert Searcher(built.path / INDEX_FILE).search("Simonovic").total > 0
 
 
 def test_search_without_diacritics_ranks_the_person_first(searcher, dataset):

@@ -18,6 +18,7 @@ full-text query once; later calls with the same text are look-ups. Example::
 """
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Callable
 
@@ -40,8 +41,8 @@ def functions(index: Path | str) -> dict[ox.NamedNode, Callable]:
             return None
         try:
             return searcher.scores(text.value)
-        except R2pkgError:  # an empty text, no index: an evaluation error, as SPARQL has it
-            return None
+        except (R2pkgError, sqlite3.Error):  # an empty text, no (readable) index: an evaluation
+            return None                          # error, as SPARQL has it, not the whole query's
 
     def score(resource: object, text: object) -> ox.Literal | None:
         found = scores(text)

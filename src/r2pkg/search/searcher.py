@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from ..errors import BadSearch, SearchUnavailable
 from .documents import KIND_NAMES
+from .index import FORMAT
 from .text import fts_query
 
 MAX_QUERY_CHARS = 200
@@ -100,20 +101,25 @@ class Searcher:
         self.path = Path(path)
         self._local = threading.local()
 
-    def available(self) -> bool:
-        return self.path.is_file()
-
     def _con(self) -> sqlite3.Connection:
+        """This thread's connection to the index (each thread opens its own, read-only).
+
+        Raises:
+            SearchUnavailable: no index file, or one in another format than :data:`index.FORMAT`.
+        """
         con = getattr(self._local, "con", None)
         if con is None:
             if not self.path.is_file():
                 raise SearchUnavailable("this build has no search index; rebuild with `r2pkg build`")
             uri = "file:" + quote(str(self.path.resolve())) + "?mode=ro&immutable=1"
-            con = self._local.con = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            con = sqlite3.connect(uri, uri=True)
+            found = dict(con.execute("SELECT key, value FROM meta")).get("format")
+            if found != str(FORMAT):
+                con.close()
+                raise SearchUnavailable(f"this build's search index has format {found}, not {FORMAT}; "
+                                        "rebuild with `r2pkg build`")
+            self._local.con = con
         return con
-
-    def meta(self) -> dict[str, str]:
-        return dict(self._con().execute("SELECT key, value FROM meta"))
 
     def search(self, q: str | None, *, kinds: list[str] | None = None, years: list[str] | None = None,
                limit: int = 20, offset: int = 0) -> Results:

@@ -38,13 +38,12 @@ def tokens(text: str) -> list[str]:
     return [t.replace("_", " ").strip() for t in _WORD.findall(fold(text)) if t.strip("_")]
 
 
-def fts_query(text: str, *, prefix: bool = True) -> str:
+def fts_query(text: str) -> str:
     """An FTS5 query matching documents with every word of ``text`` (the last one as a prefix,
     for search-as-you-type); empty when ``text`` has no words. Each word is a quoted string."""
     words = [w for t in tokens(text) for w in t.split()]
     if not words:
         return ""
     quoted = ['"' + w.replace('"', '""') + '"' for w in words]
-    if prefix:
-        quoted[-1] += "*"
+    quoted[-1] += "*"
     return " ".join(quoted)
