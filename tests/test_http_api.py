@@ -297,6 +297,12 @@ def test_openapi_lists_every_query(client):
     # what the spec says the endpoint reads, it reads: one hit, of the kind asked for
     hits = client.get("/api/search", query_string={"q": "Norway", "kind": "state", "limit": "1"}).get_json()
     assert [h["kind"] for h in hits["hits"]] == ["state"] and hits["hits"][0]["iri"].endswith("/state/NOR")
+    # and the limit's range it states is the endpoint's
+    limit = next(p["schema"] for p in search["parameters"] if p["name"] == "limit")
+    assert client.get("/api/search", query_string={"q": "a", "limit": str(limit["maximum"])}).status_code == 200
+    over = client.get("/api/search", query_string={"q": "a", "limit": str(limit["maximum"] + 1)})
+    assert over.status_code == 400 and over.get_json()["reason"] == "bad-page"
+    assert len(client.get("/api/search", query_string={"q": "a"}).get_json()["hits"]) == limit["default"]
 
 
 def test_openapi_describes_parameters(api):

@@ -171,6 +171,19 @@ def test_unknown_union_strategy_is_an_error(published):
         connect(published + "/query", union="magic")
 
 
+def test_search_over_a_remote_store_is_the_local_builds(remote_app, app, make_app, published, tmp_path):
+    """Over a remote store the search reads the local build's index (the build published into the
+    store), as the embedded app does; with no local build there is no index: a 503 with its reason."""
+    q = {"q": "Norway", "limit": "5"}
+    here = remote_app.test_client().get("/api/search", query_string=q)
+    assert here.status_code == 200 and here.get_json()["hits"]
+    assert here.get_json()["hits"] == app.test_client().get("/api/search", query_string=q).get_json()["hits"]
+    bare = make_app(STORE=published + "/query", BUILD_DIR=str(tmp_path / "no-build")).test_client()
+    r = bare.get("/api/search", query_string=q)
+    assert r.status_code == 503 and r.get_json()["error"] == "SEARCH_UNAVAILABLE"
+    assert bare.get("/search", query_string=q).status_code == 503
+
+
 def test_remote_store_never_gets_a_service_call_past_the_parser(remote_app):
     """The remote store would evaluate SERVICE itself (outside r2pkg's sandbox): the parser's policy
     runs in a sandboxed worker before anything is sent, so the lexer bypasses are refused there."""

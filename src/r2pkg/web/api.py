@@ -16,8 +16,10 @@ from ..linked.iris import curie
 from ..linked.queries import solutions
 from ..namespaces import ID, source_iri
 from ..safety import QUERY_FORMS, query_form
+from ..search.searcher import MAX_LIMIT
 from .conneg import wants_html
 from .representations import iri_map, urls
+from .search import PAGE_SIZE
 from .responses import answer_response, pick_format
 from .sparql import editor_link
 from .state import state
@@ -129,11 +131,15 @@ def openapi() -> Response:
                 {"name": "kind", "in": "query", "description": "comma-separated kinds (see the answer's kinds)",
                  "schema": {"type": "string"}},
                 {"name": "year", "in": "query", "description": "comma-separated years", "schema": {"type": "string"}},
-                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                                                            "default": PAGE_SIZE}},
                 {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}],
             "responses": {"200": {"description": "Hits and facets", "content": {"application/json": {}}},
                           "400": {"description": "Bad search (reason: empty-query, query-too-long, no-words, "
                                                  "bad-facet, bad-page)",
+                                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                          "503": {"description": "No search index (SEARCH_UNAVAILABLE): a remote --store with no local "
+                                                 "build, or a build whose index is missing or of another format",
                                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
     }
     for q in st.queries.values():

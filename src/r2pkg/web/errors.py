@@ -12,7 +12,7 @@ import logging
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from ..errors import Overloaded, QueryTimeout, R2pkgError, ResourceLimit
+from ..errors import QueryTimeout, R2pkgError
 from .responses import Reply, to_response
 
 log = logging.getLogger("r2pkg.web")
@@ -38,7 +38,7 @@ def error_reply(st, e: R2pkgError, path: str) -> Reply:
         st.metrics.timeouts.inc()
     if e.status in (403, 413):
         st.metrics.rejections.labels(e.details.get("reason", e.code.lower())).inc()
-    if e.status >= 500 and not isinstance(e, (QueryTimeout, Overloaded, ResourceLimit)):
+    if e.status >= 500 and e.status != 503:  # a 503 says what is unavailable and when to retry
         log.error("internal error on %s: %s", path, e.message)
         reply = json_reply("INTERNAL", "internal error; the query was not answered", 500)
     else:

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Request
 from ..errors import BadRequest
 from ..jobs import Job
 from ..safety import check_query
+from ..search.documents import KIND_NAMES
 from .conneg import choose_format, wants_html
 from .protocol import parse
 from .responses import Reply, answer, content_type, pick_format, to_response
@@ -91,16 +92,17 @@ def editor_link(query: str, view: str | None = None) -> str:
     return url_for("sparql.endpoint") + "#" + urlencode({"query": query, **({"view": view} if view else {})})
 
 
+# what the editor completes IRIs from by label: every kind of the search index but the vocabulary's
+IRI_KINDS = ",".join(k for k in KIND_NAMES if k not in ("class", "property"))
+
+
 def ui() -> Response:
     st = state()
     examples = [{"name": q.name, "title": q.title, "query": q.text} for q in st.queries.values()]
     from ..namespaces import PREFIXES
 
-    from ..search.documents import KIND_NAMES
-
-    iri_kinds = ",".join(k for k in KIND_NAMES if k not in ("class", "property"))
     resp = Response(render_template("sparql.html", examples=examples, prefixes=PREFIXES,
-                                    endpoint=external_for("sparql.endpoint"), iri_kinds=iri_kinds),
+                                    endpoint=external_for("sparql.endpoint"), iri_kinds=IRI_KINDS),
                     content_type="text/html; charset=utf-8")
     resp.headers["Vary"] = "Accept"  # /sparql without a query: this page or the service description
     return resp
