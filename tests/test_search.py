@@ -66,6 +66,13 @@ def test_the_build_writes_the_index(built, dataset):
         assert dict(con.execute("SELECT key, value FROM meta"))["build_id"] == built.build_id
         kinds = {k for (k,) in con.execute("SELECT DISTINCT kind FROM docs")}
     assert {"state", "group", "initiative", "meeting", "quotation", "passage"} <= kinds <= set(KIND_NAMES)
+    # counted apart from the indexer: every state and every passage of the data is a document
+    per_kind = dict(sqlite3.connect(f"file:{path}?mode=ro", uri=True).execute(
+        "SELECT kind, count(*) FROM docs GROUP BY kind"))
+    for kind, cls in [("state", "https://w3id.org/r2pkg/ontology#State"), ("passage", "http://www.w3.org/ns/oa#TextQuoteSelector")]:
+        n = int(next(iter(dataset.store.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a <{cls}> }}",
+                                              use_default_graph_as_union=True)))["n"].value)
+        assert per_kind[kind] == n > 0, (kind, per_kind[kind], n)
     assert built.manifest["search"]["bytes"] == path.stat().st_size > 0
 
 
