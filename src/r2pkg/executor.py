@@ -8,7 +8,8 @@ past its memory budget and runs at a lower CPU priority (:mod:`r2pkg.sandbox`). 
 - the query policy (:mod:`r2pkg.policy`: a real parser) refuses updates and SERVICE calls;
 - the answer is serialised within a row cap and a byte cap (CONSTRUCT/DESCRIBE triples are taken
   from the engine one at a time and never materialised past the cap);
-- a worker whose resident memory grew past ``recycle_mb`` is replaced after answering.
+- a worker whose resident memory ever grew past ``recycle_mb`` (its peak, so a query that touched
+  much memory and freed it counts too) is replaced after answering.
 
 pyoxigraph cannot cancel a running query: on timeout the worker is killed and replaced and the
 caller gets :class:`~r2pkg.errors.QueryTimeout`. A worker that dies (its memory budget, a crash)
@@ -37,7 +38,7 @@ from .errors import (ForbiddenQuery, Overloaded, QuerySyntaxError, QueryTimeout,
                      SandboxUnavailable)
 from .jobs import Answer, Job, execute
 from .policy import analyse, enforce, is_update
-from .sandbox import available, confine, resident
+from .sandbox import available, confine, peak_resident
 from .search.functions import functions as search_functions
 
 _CTX = mp.get_context("fork")
@@ -49,7 +50,7 @@ class WorkerConfig:
 
     network: bool = False             # True only for the allowlisted-SERVICE pool
     memory_mb: int | None = 1024      # address space beyond the forked size; None/0 = unlimited
-    recycle_mb: int | None = 64       # a worker whose resident set grew by more is replaced
+    recycle_mb: int | None = 64       # a worker whose peak resident set grew by more is replaced
     policy: bool = True               # run the parser's policy (False only to test the sandbox alone)
     nice: int = 10                    # CPU priority below the server's (health checks before queries)
     service_allowlist: frozenset[str] = frozenset()
@@ -75,7 +76,7 @@ def _worker_main(conn: Connection, store: ox.Store | Callable[[], ox.Store], cfg
         store = store()  # before confine: the memory budget counts from the opened store
     confine(network=cfg.network, memory_mb=cfg.memory_mb, nice=cfg.nice)
     functions = search_functions(cfg.search_index) if cfg.search_index else None  # the index opens on first call
-    baseline = resident()
+    baseline = peak_resident()
     recycle = (cfg.recycle_mb or 0) * 1024 * 1024
     while True:
         try:
@@ -103,7 +104,7 @@ def _worker_main(conn: Connection, store: ox.Store | Callable[[], ox.Store], cfg
                     raise ForbiddenQuery("SPARQL Update (INSERT, DELETE, LOAD, CLEAR, ...) is not allowed: this "
                                          "endpoint is read-only", reason="update") from None
                 raise
-            conn.send(("ok", ans, bool(recycle) and resident() - baseline > recycle))
+            conn.send(("ok", ans, bool(recycle) and peak_resident() - baseline > recycle))
         except R2pkgError as e:
             conn.send(("error", type(e).__name__, e.message, e.details))
         except MemoryError:

@@ -64,10 +64,10 @@ def address_space() -> int:
         return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def resident() -> int:
-    """This process's resident set size in bytes."""
-    with open("/proc/self/statm", "rb") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+def peak_resident() -> int:
+    """The largest resident set size this process has had, in bytes: one ``getrusage`` call (1 µs;
+    reading ``/proc/self/statm`` for the current size costs 15 µs, a quarter of a small query)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def confine(*, network: bool = False, memory_mb: int | None = None, nice: int = NICE) -> None:

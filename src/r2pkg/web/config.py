@@ -20,7 +20,7 @@ DEFAULTS: dict[str, object] = {
     "MAX_ANSWER_BYTES": 32 * 1024 * 1024,  # at most this many bytes per answer; announced in X-Result-Byte-Cap
     "WORKER_MEMORY_MB": 1024,  # address space a query worker may add to what it was forked with; 0 = no limit
     "WORKER_NICE": 10,         # query workers run this much below the server's CPU priority (0 = same)
-    "WORKER_RECYCLE_MB": 64,   # a worker whose resident memory grew by more is replaced after its answer
+    "WORKER_RECYCLE_MB": 64,   # a worker whose peak resident memory grew by more is replaced after its answer
     "POLICY_CHECK": True,      # parse queries and refuse updates/SERVICE; False only to test the sandbox alone
     "HEADER_TIMEOUT": 5.0,     # seconds a connection may take to send a complete request header
     "MAX_CONNECTIONS_PER_CLIENT": 256,  # open connections per client address (per server process); 0 = no cap
