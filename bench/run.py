@@ -90,6 +90,24 @@ def processes_mb(pid: int) -> list[dict]:
     return sorted(rows, key=lambda x: -x["pss"])
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid: int) -> dict[str, float]:
+    """CPU seconds (user + system, all threads) used so far by the process tree, apart by role:
+    ``front`` the processes at the server's priority, ``workers`` those running niced (r2pkg's
+    query workers run at nice +10). A process that ended since (a recycled worker) is not counted."""
+    out = {"front": 0.0, "workers": 0.0}
+    for p in tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        role = "workers" if int(fields[16]) > 0 else "front"  # field 19 of stat(5): nice
+        out[role] += (int(fields[11]) + int(fields[12])) / _TICK
+    return out
+
+
 class Server:
     def __init__(self, name: str, cmd: list[str], port: int, path: str, env: dict | None = None,
                  setup_s: float = 0.0) -> None:
@@ -180,7 +198,8 @@ def latency(server: Server, query: str, n: int, accept: str) -> tuple[float, flo
 WRK_LUA = HERE / "wrk-errors.lua"
 
 
-def wrk(url: str, conns: int, seconds: float, accept: str) -> float:
+def wrk(url: str, conns: int, seconds: float, accept: str) -> tuple[float, int]:
+    """Requests per second and the number of requests made, with ``conns`` connections."""
     out = subprocess.run(["wrk", f"-t{min(conns, 2)}", f"-c{conns}", f"-d{max(1, round(seconds))}s",
                           "-s", str(WRK_LUA), "-H", f"Accept: {accept}", url],
                          capture_output=True, text=True, check=True).stdout
@@ -190,7 +209,8 @@ def wrk(url: str, conns: int, seconds: float, accept: str) -> float:
         first = re.search(r"^ERROR (.*)$", out, re.M)
         raise RuntimeError(f"wrk saw {non2xx.group(1)} error responses for {url[:80]}: "
                            f"{first.group(1) if first else '?'}")
-    return float(m.group(1)) if m else 0.0
+    n = re.search(r"(\d+) requests in", out)
+    return (float(m.group(1)) if m else 0.0), (int(n.group(1)) if n else 0)
 
 
 def queries(include_cq: bool) -> list[tuple[str, str]]:
@@ -308,7 +328,11 @@ def _measure(k, args, work, quads, servers, r2pkg_server, oxi, oxi_load, peers_p
             if qname.startswith("b") or args.all_throughput:
                 for c in (4, 16):
                     dur = args.seconds if name != "rdflib-endpoint" else max(1.0, args.seconds / 2)
-                    row[name][f"rps_c{c}"] = wrk(s.url(q), c, dur, accept)
+                    before = cpu_s(s.proc.pid)
+                    row[name][f"rps_c{c}"], n = wrk(s.url(q), c, dur, accept)
+                    after = cpu_s(s.proc.pid)
+                    if n:  # CPU microseconds per request, by role (the load generator's own excluded)
+                        row[name][f"cpu_us_c{c}"] = {r: round((after[r] - before[r]) / n * 1e6, 1) for r in after}
         rows = {r["rows"] for r in row.values() if "rows" in r}
         row["rows_agree"] = len(rows) == 1
     for name, s in servers.items():
@@ -335,7 +359,7 @@ def default_serve_memory(work: Path, k: int, args, store_mode: str = "memory") -
         idle = memory_mb(s.proc.pid)
         for _, q in queries(include_cq=k <= args.cq_max_k):
             construct = bool(re.search(r"^\s*CONSTRUCT", q, re.M | re.I))
-            wrk(s.url(q), 16, 1, "application/n-triples" if construct else JSON_TYPES)
+            wrk(s.url(q), 16, 1, "application/n-triples" if construct else JSON_TYPES)  # (rps, n) unused
         after, processes = memory_mb(s.proc.pid), len(tree(s.proc.pid))
     finally:
         s.stop()
@@ -391,7 +415,32 @@ def markdown(res: dict, machine: str) -> str:
                 tp = f"; {v['rps_c4']:.0f} / {v['rps_c16']:.0f} rps" if "rps_c4" in v else ""
                 cells.append(f"{v['rows']} rows; {v['median_ms']} / {v['p95_ms']} ms{tp}")
         lines.append(f"| {q} | {'yes' if row['rows_agree'] else 'NO'} | " + " | ".join(cells) + " |")
+    lines += cpu_table(res, names)
     return "\n".join(lines) + "\n"
+
+
+def cpu_table(res: dict, names: list[str]) -> list[str]:
+    """CPU per request at c=4, by role: where a server's time goes (the profile behind the ratios)."""
+    rows = [(q, row) for q, row in res["queries"].items() if any("cpu_us_c4" in v for v in row.values()
+                                                                if isinstance(v, dict))]
+    if not rows:
+        return []
+    lines = ["", "CPU per request at c=4, in µs, summed over each server's process tree while wrk ran (wrk's own "
+             "excluded); for r2pkg, server processes + query workers. Over Virtuoso, r2pkg's figure leaves out "
+             "Virtuoso's own CPU.", "",
+             "| query | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for q, row in rows:
+        cells = []
+        for n in names:
+            cpu = row.get(n, {}).get("cpu_us_c4") if isinstance(row.get(n), dict) else None
+            if not cpu:
+                cells.append("-")
+            elif cpu["workers"]:
+                cells.append(f"{cpu['front']:.0f} + {cpu['workers']:.0f} = {cpu['front'] + cpu['workers']:.0f}")
+            else:
+                cells.append(f"{cpu['front']:.0f}")
+        lines.append(f"| {q} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def main() -> None:

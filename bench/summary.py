@@ -7,6 +7,7 @@ Every number comes from the JSON the harness wrote; nothing here is typed in.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def load(folder: Path) -> list[dict]:
-    runs = [json.loads(p.read_text()) for p in folder.glob("k*.json")]
+    runs = [json.loads(p.read_text()) for p in folder.glob("k*.json") if re.fullmatch(r"k\d+\.json", p.name)]
     return sorted(runs, key=lambda r: r["k"])
 
 
@@ -42,18 +43,56 @@ def targets(runs: list[dict]) -> list[str]:
     return out
 
 
+def virtuoso(runs: list[dict]) -> list[str]:
+    """r2pkg against Virtuoso direct, and `serve --store` over Virtuoso against Virtuoso direct."""
+    out = ["| k | r2pkg uncached vs Virtuoso c=4 / c=16 | over Virtuoso, uncached, vs Virtuoso direct c=4 / c=16 | "
+           "over Virtuoso, repeated GETs, vs Virtuoso direct c=4 / c=16 |", "|---|---|---|---|"]
+    for r in runs:
+        s = r["servers"]
+        vi = s.get("virtuoso")
+        if not vi:
+            out.append(f"| {r['k']} | not run | | |")
+            continue
+        cells = []
+        for name in ("r2pkg", "r2pkg[virtuoso]", "r2pkg[virtuoso]-cached"):
+            cells.append(" / ".join(_ratio(s[name][f"geomean_rps_c{c}"], vi[f"geomean_rps_c{c}"]) for c in (4, 16)))
+        out.append(f"| {r['k']} | " + " | ".join(cells) + " |")
+    return out
+
+
+def cpu(runs: list[dict]) -> list[str]:
+    """Geometric mean over the throughput queries of the CPU each request costs at c=4 (µs), by role."""
+    out = ["| k | server | front µs | query workers µs | total µs | total vs Oxigraph |", "|---|---|---|---|---|---|"]
+    for r in runs:
+        totals = {}
+        for name in r["servers"]:
+            parts = [row[name]["cpu_us_c4"] for row in r["queries"].values()
+                     if isinstance(row.get(name), dict) and row[name].get("cpu_us_c4")]
+            if not parts:
+                continue
+            gm = {role: statistics.geometric_mean([p[role] for p in parts]) if all(p[role] > 0 for p in parts)
+                  else 0.0 for role in ("front", "workers")}
+            totals[name] = (gm, statistics.geometric_mean([p["front"] + p["workers"] for p in parts]))
+        base = totals.get("oxigraph", (None, 0))[1]
+        for name, (gm, total) in totals.items():
+            out.append(f"| {r['k']} | {name} | {gm['front']:.0f} | {gm['workers']:.0f} | {total:.0f} | "
+                       f"{_ratio(total, base)} |")
+    return out
+
+
 def growth(runs: list[dict]) -> list[str]:
     out = ["| k | server | time to first answer s | prepare s | RSS MB idle / after load | "
-           "PSS MB idle / after load | median latency, geomean over queries (ms) |",
-           "|---|---|---|---|---|---|---|"]
+           "PSS MB idle / after load | PSS after load vs Oxigraph | median latency, geomean over queries (ms) |",
+           "|---|---|---|---|---|---|---|---|"]
     for r in runs:
-        for name in ("r2pkg", "oxigraph"):
+        ox = r["servers"]["oxigraph"]
+        for name in [n for n in ("r2pkg", "r2pkg[disk]", "oxigraph", "virtuoso", "r2pkg[virtuoso]") if n in r["servers"]]:
             s = r["servers"][name]
             lat = [row[name]["median_ms"] for row in r["queries"].values()
                    if name in row and "median_ms" in row[name] and row[name]["median_ms"] > 0]
             out.append(f"| {r['k']} | {name} | {s['time_to_first_answer_s']} | {s['prepare_s']} | "
                        f"{s['rss_mb']} / {s['rss_after_mb']} | {s['pss_mb']} / {s['pss_after_mb']} | "
-                       f"{statistics.geometric_mean(lat):.3f} ({len(lat)} queries) |")
+                       f"{_ratio(s['pss_after_mb'], ox['pss_after_mb'])} | {statistics.geometric_mean(lat):.3f} ({len(lat)} queries) |")
     return out
 
 
@@ -75,8 +114,14 @@ def main() -> None:
     print("Geometric-mean throughput of r2pkg as a ratio of Oxigraph server's in the same run "
           "(uncached: every request evaluated; repeated GETs: the answer cache on).\n")
     print("\n".join(targets(runs)))
-    print("\nGrowth with the scale factor (r2pkg uncached server and Oxigraph; RSS and PSS summed over "
-          "each server's process tree).\n")
+    print("\nAgainst Virtuoso 7.2 (Debian), and r2pkg's front end over it (`serve --store`), same runs.\n")
+    print("\n".join(virtuoso(runs)))
+    print("\nWhere the time goes: CPU per request at c=4, geometric mean over the throughput queries, summed "
+          "over each server's process tree while wrk ran (front = the processes at the server's priority; "
+          "r2pkg's query workers run niced). Over Virtuoso, r2pkg's figure leaves out Virtuoso's own CPU.\n")
+    print("\n".join(cpu(runs)))
+    print("\nGrowth with the scale factor (uncached servers; RSS and PSS summed over each server's process "
+          "tree; `r2pkg[disk]` is the on-disk store mode; r2pkg over Virtuoso counts only its own processes).\n")
     print("\n".join(growth(runs)))
     print("\nThe default `r2pkg serve` (1 server process, its query workers, answer cache on), summed over "
           "its process tree; after load = after every query ran 1 s at 16 connections.\n")
