@@ -93,19 +93,31 @@ def processes_mb(pid: int) -> list[dict]:
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_s(pid: int) -> dict[str, float]:
-    """CPU seconds (user + system, all threads) used so far by the process tree, apart by role:
-    ``front`` the processes at the server's priority, ``workers`` those running niced (r2pkg's
-    query workers run at nice +10). A process that ended since (a recycled worker) is not counted."""
-    out = {"front": 0.0, "workers": 0.0}
+def cpu_s(pid: int) -> dict[int, tuple[str, float, float]]:
+    """Per process of the tree: (role, CPU seconds it used so far, CPU seconds of its children that
+    ended and were reaped), user + system time, all threads. Role: ``front`` for the processes at
+    the server's priority, ``workers`` for those running niced (r2pkg's query workers, nice +10)."""
+    out = {}
     for p in tree(pid):
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         role = "workers" if int(fields[16]) > 0 else "front"  # field 19 of stat(5): nice
-        out[role] += (int(fields[11]) + int(fields[12])) / _TICK
+        out[p] = (role, (int(fields[11]) + int(fields[12])) / _TICK, (int(fields[13]) + int(fields[14])) / _TICK)
     return out
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds used between two :func:`cpu_s` readings, by role. A process that ended in between
+    (a query worker replaced after a timeout or for its growth, an overflow worker retired) counts
+    through its parent's reaped-children time, as a worker; one that ended unreaped is missed."""
+    used = {"front": 0.0, "workers": 0.0}
+    for p, (role, own, reaped) in after.items():
+        was = before.get(p, (role, 0.0, 0.0))
+        used[role] += own - was[1]
+        used["workers"] += reaped - was[2]
+    return used
 
 
 class Server:
@@ -330,9 +342,9 @@ def _measure(k, args, work, quads, servers, r2pkg_server, oxi, oxi_load, peers_p
                     dur = args.seconds if name != "rdflib-endpoint" else max(1.0, args.seconds / 2)
                     before = cpu_s(s.proc.pid)
                     row[name][f"rps_c{c}"], n = wrk(s.url(q), c, dur, accept)
-                    after = cpu_s(s.proc.pid)
+                    used = cpu_used(before, cpu_s(s.proc.pid))
                     if n:  # CPU microseconds per request, by role (the load generator's own excluded)
-                        row[name][f"cpu_us_c{c}"] = {r: round((after[r] - before[r]) / n * 1e6, 1) for r in after}
+                        row[name][f"cpu_us_c{c}"] = {r: round(v / n * 1e6, 1) for r, v in used.items()}
         rows = {r["rows"] for r in row.values() if "rows" in r}
         row["rows_agree"] = len(rows) == 1
     for name, s in servers.items():
@@ -435,6 +447,8 @@ def cpu_table(res: dict, names: list[str]) -> list[str]:
             cpu = row.get(n, {}).get("cpu_us_c4") if isinstance(row.get(n), dict) else None
             if not cpu:
                 cells.append("-")
+            elif min(cpu.values()) < 0:  # a run before reaped workers were counted: a worker ended during it
+                cells.append("n/a")
             elif cpu["workers"]:
                 cells.append(f"{cpu['front']:.0f} + {cpu['workers']:.0f} = {cpu['front'] + cpu['workers']:.0f}")
             else:

@@ -62,20 +62,22 @@ def virtuoso(runs: list[dict]) -> list[str]:
 
 def cpu(runs: list[dict]) -> list[str]:
     """Geometric mean over the throughput queries of the CPU each request costs at c=4 (µs), by role."""
-    out = ["| k | server | front µs | query workers µs | total µs | total vs Oxigraph |", "|---|---|---|---|---|---|"]
+    out = ["| k | server | queries | front µs | query workers µs | total µs | total vs Oxigraph |",
+           "|---|---|---|---|---|---|---|"]
     for r in runs:
         totals = {}
         for name in r["servers"]:
             parts = [row[name]["cpu_us_c4"] for row in r["queries"].values()
-                     if isinstance(row.get(name), dict) and row[name].get("cpu_us_c4")]
+                     if isinstance(row.get(name), dict) and row[name].get("cpu_us_c4")
+                     and min(row[name]["cpu_us_c4"].values()) >= 0]  # < 0: a worker ended, uncounted
             if not parts:
                 continue
             gm = {role: statistics.geometric_mean([p[role] for p in parts]) if all(p[role] > 0 for p in parts)
                   else 0.0 for role in ("front", "workers")}
-            totals[name] = (gm, statistics.geometric_mean([p["front"] + p["workers"] for p in parts]))
-        base = totals.get("oxigraph", (None, 0))[1]
-        for name, (gm, total) in totals.items():
-            out.append(f"| {r['k']} | {name} | {gm['front']:.0f} | {gm['workers']:.0f} | {total:.0f} | "
+            totals[name] = (gm, statistics.geometric_mean([p["front"] + p["workers"] for p in parts]), len(parts))
+        base = totals.get("oxigraph", (None, 0, 0))[1]
+        for name, (gm, total, n) in totals.items():
+            out.append(f"| {r['k']} | {name} | {n} | {gm['front']:.0f} | {gm['workers']:.0f} | {total:.0f} | "
                        f"{_ratio(total, base)} |")
     return out
 
