@@ -154,6 +154,22 @@ def test_a_worker_that_grew_is_replaced(store):
         ex.close()
 
 
+def test_growth_counts_from_the_workers_own_peak_not_the_servers(store):
+    """Growth is judged by peak resident memory: a forked worker's peak starts at its own size, so
+    a server process that once peaked high (loading a build) does not hide a worker's growth."""
+    big = bytearray(256 * 2**20)
+    big[::4096] = b"x" * len(big[::4096])  # the parent's peak: 256 MB above what it holds after
+    del big
+    ex = Executor(store, workers=1, timeout=10, config=WorkerConfig(recycle_mb=8))
+    try:
+        before = ex._free[0].proc.pid
+        ans = ex.submit(Job(f'SELECT ?l WHERE {{ VALUES ?i {{ {ROWS} }} BIND(CONCAT(STR(?i), "{BIG}") AS ?l) }}',
+                            "json", byte_cap=50_000_000))
+        assert ans.rows == 500 and ex._free[0].proc.pid != before
+    finally:
+        ex.close()
+
+
 @pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
 def test_select_answers_stop_at_the_byte_cap(fmt):
     q = f'SELECT ?i ?l WHERE {{ VALUES ?i {{ {ROWS} }} BIND(CONCAT(STR(?i), "{BIG}") AS ?l) }}'
