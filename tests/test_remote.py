@@ -259,3 +259,31 @@ def test_queries_over_a_remote_store_are_awaited_on_the_loop(make_app, published
                                  headers={"Accept": "application/sparql-results+json"}).get_json()
     assert by_status[200]["results"]["bindings"] == want["results"]["bindings"] and len(want["results"]["bindings"]) == 5
     assert by_status[403]["reason"] == "service"
+    assert rsgi.executor._threads is None  # the store's answer came over the loop's own connections
+
+
+def test_the_policys_verdict_is_kept_per_query_text(make_app, published, monkeypatch):
+    """The store evaluates every query, but a text the sandboxed policy passed is not parsed there
+    again (the verdict depends on the text alone); a refused text is refused every time, and the
+    remembered texts are bounded (the least recently used go first)."""
+    import r2pkg.remote as remote_mod
+    from r2pkg.web.state import state
+
+    monkeypatch.setattr(remote_mod, "_PASSED_MAX", 2)
+    remote = make_app(STORE=published + "/query", CACHE_MAX_BYTES=0)
+    ex = state(remote).executor
+    checked, real = [], ex.policy.submit
+    monkeypatch.setattr(ex.policy, "submit", lambda job, timeout=None: (checked.append(job.sparql), real(job, timeout))[1])
+    c = remote.test_client()
+    asks = [f"ASK {{ ?s ?p {n} }}" for n in (1, 2, 3)]
+    bad = 'SELECT * WHERE { ?s ?p "a"@en.SERVICE <http://127.0.0.1:9/sparql> { ?a ?b ?c } }'  # past the lexer
+    js = {"Accept": "application/sparql-results+json"}
+    for _ in range(3):
+        assert c.get("/sparql", query_string={"query": asks[0]}, headers=js).get_json()["boolean"] in (True, False)
+        r = c.get("/sparql", query_string={"query": bad}, headers=js)
+        assert r.status_code == 403 and r.get_json()["reason"] == "service"
+    assert checked.count(asks[0]) == 1
+    assert checked.count(bad) == 3  # refused by the sandboxed policy each time: never remembered
+    for q in asks[1:] + asks[:1]:  # two more texts push the first one out
+        assert c.get("/sparql", query_string={"query": q}, headers=js).status_code == 200
+    assert checked.count(asks[0]) == 2 and list(ex._passed) == asks[2:] + asks[:1]

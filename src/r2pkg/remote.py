@@ -18,6 +18,8 @@ trailing ``VALUES`` block written from validated pyoxigraph terms, never from ra
 """
 from __future__ import annotations
 
+import collections
+import contextlib
 import hashlib
 import json
 import socket
@@ -111,6 +113,29 @@ def check_url(url: str, example: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidUrl(f"{url!r} is not an http(s) URL; give the endpoint's full URL, e.g. {example}", url=url)
     return url
+
+
+# What an application/x-www-form-urlencoded body must escape: its parser splits on "&" and "=",
+# reads "+" as a space and decodes "%XX", and passes every other byte through; "#", tabs and line
+# ends are escaped too. For printable ASCII that is a few ``str.replace`` scans (quote_plus, a Python
+# loop per byte, costs 40 us for a 700-character query); other text goes through quote_plus.
+_FORM = (("%", "%25"), ("&", "%26"), ("+", "%2B"), ("=", "%3D"), ("#", "%23"), ("\t", "%09"),
+         ("\n", "%0A"), ("\r", "%0D"), (" ", "+"))
+
+
+def form_body(pairs: list[tuple[str, str]]) -> bytes:
+    """``pairs`` as an application/x-www-form-urlencoded body (what ``urllib.parse.parse_qsl``
+    reads back as the same pairs)."""
+    return "&".join(_form(k) + "=" + _form(v) for k, v in pairs).encode("ascii")
+
+
+def _form(text: str) -> str:
+    if not text.isascii():
+        return urllib.parse.quote_plus(text)
+    for char, escaped in _FORM:
+        if char in text:
+            text = text.replace(char, escaped)
+    return text if text.isprintable() else urllib.parse.quote_plus(urllib.parse.unquote_plus(text))
 
 
 def _term(t: ox.NamedNode | ox.Literal) -> str:
@@ -215,12 +240,44 @@ class SparqlStore:
         """The query text to send, for a query of ``form`` (SELECT, DESCRIBE, ...): unchanged here."""
         return text
 
+    def request(self, url: str, text: str, params: list[tuple[str, str]], timeout: float) -> tuple[str, bytes, str]:
+        """How one query is sent: (URL, body, content type). Here the SPARQL 1.1 Protocol's direct
+        POST, with the dataset in the URL (``timeout`` is r2pkg's, for a store that takes one)."""
+        return url + ("?" + urllib.parse.urlencode(params) if params else ""), text.encode("utf-8"), \
+            "application/sparql-query"
+
+    def answered(self, status: int, body: bytes, head, timeout: float) -> tuple[int, bytes, str]:
+        """(status, body, Server header) of the store's answer to a query sent as :meth:`request`
+        says; a store that signals a timeout its own way raises QueryTimeout here."""
+        return status, body, head.get("Server", "")
+
     def send(self, url: str, text: str, params: list[tuple[str, str]], accept: str,
              timeout: float) -> tuple[int, bytes, str]:
-        """POST one query (the SPARQL 1.1 Protocol's direct POST, dataset in the URL)."""
-        url = url + ("?" + urllib.parse.urlencode(params) if params else "")
-        status, body, head = self.post(url, text.encode("utf-8"), "application/sparql-query", accept, timeout)
-        return status, body, head.get("Server", "")
+        """Send one query from this thread and read the answer: (status, body, Server header).
+
+        Raises:
+            QueryTimeout: no answer within ``timeout``.
+            RemoteStoreError: the store cannot be reached.
+        """
+        return self.answered(*self.post(*self.request(url, text, params, timeout), accept, timeout), timeout)
+
+    async def send_async(self, url: str, text: str, params: list[tuple[str, str]], accept: str,
+                         timeout: float) -> tuple[int, bytes, str]:
+        """:meth:`send`, awaited on the running event loop (its own keep-alive connections)."""
+        target, body, content_type = self.request(url, text, params, timeout)
+        pool = self.__dict__.get("_loop_connections")
+        if pool is None:
+            from .keepalive import LoopConnections
+
+            pool = self.__dict__.setdefault("_loop_connections", LoopConnections())
+        try:
+            answer = await pool.request(target, "POST", body, {"Content-Type": content_type, "Accept": accept},
+                                        timeout)
+        except (socket.timeout, TimeoutError) as e:
+            raise QueryTimeout(f"the remote store did not answer within {timeout:g} s", timeout_s=timeout) from e
+        except OSError as e:
+            raise RemoteStoreError(f"the remote store is unreachable: {e}") from e
+        return self.answered(*answer, timeout)
 
     def post(self, url: str, body: bytes, content_type: str, accept: str, timeout: float):
         """POST ``body`` on this thread's keep-alive connection to the store: (status, body, headers).
@@ -288,17 +345,23 @@ class RemoteExecutor:
         self._lock = threading.Lock()
         self._threads: ThreadPoolExecutor | None = None  # for requests awaited on an event loop
         self.timeouts = 0
+        # query texts the policy passed (most recent last): the verdict depends on the text alone,
+        # so a text seen before skips the sandboxed parse (the store still evaluates every query)
+        self._passed: collections.OrderedDict[str, None] = collections.OrderedDict()
 
     def submit(self, job: Job, timeout: float | None = None) -> Answer:
-        if self.policy.config.policy:
+        if self.policy.config.policy and not self._known(job.sparql):
             self.policy.submit(replace(job, check_only=True), timeout)
+            self._pass(job.sparql)
         return self._remote(job, timeout)
 
     async def run_async(self, job: Job, deadline: float | None, abandoned=None) -> Answer:
         """:meth:`submit` for a request on an event loop: the policy's verdict awaited on the loop
         (from a sandboxed worker, :meth:`Executor.run_async`, with its ``deadline`` and
-        ``abandoned``), then the store's answer from one of this executor's threads (their
-        keep-alive connections), awaited too.
+        ``abandoned``), then the store's answer awaited on the loop too, over the loop's own
+        keep-alive connections (no thread hop) when a slot is free; when all ``max_workers``
+        slots are busy, a thread waits for one (up to ``queue_timeout``). An answer over
+        ``_LOOP_BYTES`` is rewritten in a thread, so a large result does not hold up the loop.
 
         Raises:
             Abandoned: the client went away while the request waited for a policy worker.
@@ -306,21 +369,56 @@ class RemoteExecutor:
         """
         import asyncio
 
-        if self.policy.config.policy:
+        if self.policy.config.policy and not self._known(job.sparql):
             await self.policy.run_async(replace(job, check_only=True), deadline, abandoned)
+            self._pass(job.sparql)
+        loop = asyncio.get_running_loop()
+        if not self._sem.acquire(blocking=False):
+            return await loop.run_in_executor(self._thread_pool(), self._remote, job, None)
+        with self._holding_slot():
+            ask = self._ask(job)
+            status, body, _ = await self._store.send_async(self.dataset.url, ask.text, ask.params, ask.accept,
+                                                           self.timeout)
+            if len(body) > _LOOP_BYTES:
+                return await loop.run_in_executor(self._thread_pool(), self._answer, job, ask, status, body)
+            return self._answer(job, ask, status, body)
+
+    def _known(self, text: str) -> bool:
+        """Whether the policy passed ``text`` before (it becomes the most recent)."""
+        with self._lock:
+            if text in self._passed:
+                self._passed.move_to_end(text)
+                return True
+        return False
+
+    def _pass(self, text: str) -> None:
+        if len(text) > _PASSED_TEXT_MAX:
+            return
+        with self._lock:
+            self._passed[text] = None
+            while len(self._passed) > _PASSED_MAX:
+                self._passed.popitem(last=False)
+
+    def _thread_pool(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._threads is None:
                 self._threads = ThreadPoolExecutor(self.max_workers, thread_name_prefix="r2pkg-remote")
-        return await asyncio.get_running_loop().run_in_executor(self._threads, self._remote, job, None)
+            return self._threads
 
     def _remote(self, job: Job, timeout: float | None) -> Answer:
         """The store's answer to ``job`` (policy already checked), within a slot of ``max_workers``."""
         if not self._sem.acquire(timeout=self.queue_timeout):
             raise Overloaded(f"all {self.max_workers} remote-store slots are busy; retry shortly")
+        with self._holding_slot():
+            return self._run(job, self.timeout if timeout is None else timeout)
+
+    @contextlib.contextmanager
+    def _holding_slot(self):
+        """Counts the slot already acquired as busy (and a timeout in it), and releases it."""
         with self._lock:
             self._busy += 1
         try:
-            return self._run(job, self.timeout if timeout is None else timeout)
+            yield
         except QueryTimeout:
             self.timeouts += 1
             raise
@@ -330,6 +428,13 @@ class RemoteExecutor:
             self._sem.release()
 
     def _run(self, job: Job, timeout: float) -> Answer:
+        ask = self._ask(job)
+        status, body, _ = self._store.send(self.dataset.url, ask.text, ask.params, ask.accept, timeout)
+        return self._answer(job, ask, status, body)
+
+    def _ask(self, job: Job) -> "_Ask":
+        """What to send the store for ``job``: its text (base, bound parameters, the dataset as the
+        store's union strategy asks), dataset parameters and the format to ask for."""
         form = query_form(job.sparql)
         kind = QUERY_FORMS.get(form or "", "results")
         fmt = BY_NAME[job.format] if job.format else DEFAULTS[kind]
@@ -359,7 +464,12 @@ class RemoteExecutor:
             elif union == "exclude":
                 text = self._store.exclude(text, self.dataset.excluded or [])
         accept = "application/sparql-results+json" if kind == "results" else "application/n-triples"
-        status, body, _ = self._store.send(self.dataset.url, self._store.prepare(text, form), params, accept, timeout)
+        return _Ask(self._store.prepare(text, form), params, accept, kind, fmt)
+
+    def _answer(self, job: Job, ask: "_Ask", status: int, body: bytes) -> Answer:
+        """The front end's answer from the store's (status, body): errors mapped, the caps applied,
+        the body re-written in the format asked for."""
+        kind, fmt = ask.kind, ask.fmt
         if status == 400:
             try:  # a syntax error: say where, as the embedded store does (parsed by an empty store;
                 # a query that may call out is never evaluated here)
@@ -417,6 +527,22 @@ class RemoteExecutor:
 
     def busy(self) -> int:
         return self._busy
+
+
+@dataclass(frozen=True)
+class _Ask:
+    text: str
+    params: list[tuple[str, str]]
+    accept: str
+    kind: str  # "results" | "graph"
+    fmt: object  # r2pkg.formats.Format
+
+
+# answers larger than this are re-written in a thread, not on the event loop
+_LOOP_BYTES = 64 * 1024
+# how many query texts (each up to _PASSED_TEXT_MAX characters) the policy's verdicts are kept for
+_PASSED_MAX = 4096
+_PASSED_TEXT_MAX = 16 * 1024
 
 
 @dataclass(frozen=True)

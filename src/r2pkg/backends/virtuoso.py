@@ -32,11 +32,10 @@ Its quirks, each found on the real server (tests/test_virtuoso.py):
 """
 from __future__ import annotations
 
-import urllib.parse
 
 from ..namespaces import GRAPH
 from ..errors import QueryTimeout
-from ..remote import SparqlStore, _publish_gsp
+from ..remote import SparqlStore, _publish_gsp, form_body
 from . import Opened
 
 
@@ -75,11 +74,13 @@ class VirtuosoStore(SparqlStore):
             return 'define sql:describe-mode "CBD" ' + text
         return text
 
-    def send(self, url, text, params, accept, timeout):
-        # Virtuoso's own limit, so it stops a query r2pkg gave up on (else it runs on, for nobody)
+    def request(self, url, text, params, timeout):
+        # a form POST (a direct POST hangs), with Virtuoso's own limit, so it stops a query r2pkg
+        # gave up on (else it runs on, for nobody)
         form = [("query", text), *params, ("timeout", str(max(1, int(timeout * 1000))))]
-        status, body, head = self.post(url, urllib.parse.urlencode(form).encode("ascii"),
-                                       "application/x-www-form-urlencoded", accept, timeout)
+        return url, form_body(form), "application/x-www-form-urlencoded"
+
+    def answered(self, status, body, head, timeout):
         if head.get("X-SQL-State", "").strip() == "S1TAT":  # "incomplete results": never a 200
             raise QueryTimeout(f"the remote store did not answer within {timeout:g} s", timeout_s=timeout)
         if status == 500 and any(m in body[:400] for m in _TOO_COSTLY):
