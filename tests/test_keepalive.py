@@ -293,30 +293,36 @@ def test_on_a_loop_a_connection_closed_as_the_query_is_sent_is_replaced_once():
     assert srv.accepted == 2 and [r[1] for r in srv.requests] == [b"q0", b"q1", b"q1"]
 
 
-def test_on_a_loop_a_fresh_connection_closed_unanswered_is_an_error():
-    srv = _RawServer([None])
-
-    async def go():
-        return await LoopConnections().request(srv.url(), "POST", b"q", {}, 5.0)
-
-    try:
-        with pytest.raises(ConnectionResetError):
-            _run(go())
-    finally:
-        srv.close()
-    assert srv.accepted == 1  # not sent again: the store may have seen it
-
-
-@pytest.mark.parametrize("raw", [b"SSH-2.0-OpenSSH\r\n\r\n", b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
-                                 b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"])
-def test_on_a_loop_what_is_not_http_is_a_protocol_error(raw):
+@pytest.mark.parametrize("raw, error", [
+    (None, ConnectionResetError),  # closed unanswered: not sent again, the store may have seen it
+    (b"SSH-2.0-OpenSSH\r\n\r\n", ProtocolError),
+    (b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", ProtocolError),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", ProtocolError),
+])
+def test_on_a_loop_a_fresh_connection_without_an_http_answer_is_an_error(raw, error):
     srv = _RawServer([raw])
 
     async def go():
         return await LoopConnections().request(srv.url(), "POST", b"q", {}, 5.0)
 
     try:
-        with pytest.raises(ProtocolError):
+        with pytest.raises(error):
             _run(go())
     finally:
         srv.close()
+    assert srv.accepted == 1
+
+
+@pytest.mark.parametrize("pairs", [
+    [("query", 'PREFIX a: <http://x/#y?z=1&b=2>\nSELECT * {\t?s ?p "a+b%20c\\r\\"" } # c'), ("timeout", "5000")],
+    [("k=&", "ünïcode & + = % ✓"), ("", "")],
+    [("x", "\x7f\x00 ~!*'();:@$,/?[]{}|^`<>"), ("y", "a\x01b+c%")],
+])
+def test_form_bodies_read_back_as_the_same_pairs(pairs):
+    import urllib.parse
+
+    from r2pkg.remote import form_body
+
+    body = form_body(pairs)
+    assert urllib.parse.parse_qsl(body.decode("ascii"), keep_blank_values=True, strict_parsing=False) == pairs
+    assert b" " not in body and b"\n" not in body

@@ -12,6 +12,7 @@ already closed (an idle keep-alive it dropped) is sent once more on a fresh one.
 from __future__ import annotations
 
 import asyncio
+import functools
 import http.client
 import ssl
 import threading
@@ -276,12 +277,8 @@ class LoopConnections:
             OSError: the origin cannot be reached, or its answer is not HTTP/1.x (ProtocolError).
         """
         loop = asyncio.get_running_loop()
-        parts = urllib.parse.urlsplit(url)
-        https = parts.scheme == "https"
-        port = parts.port or (443 if https else 80)
-        key = (parts.scheme, parts.hostname, port)
-        target = (parts.path or "/") + ("?" + parts.query if parts.query else "")
-        host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
+        key, host, target = _origin(url)
+        https, hostname, port = key[0] == "https", key[1], key[2]
         lines = [f"{method} {target} HTTP/1.1", f"Host: {host}",
                  f"Content-Length: {len(body or b'')}", "Accept-Encoding: identity"]
         lines += [f"{k}: {v}" for k, v in headers.items()]
@@ -298,7 +295,7 @@ class LoopConnections:
             if conn is None:
                 try:
                     _, conn = await asyncio.wait_for(loop.create_connection(
-                        _Exchange, parts.hostname, port, ssl=ssl.create_default_context() if https else None),
+                        _Exchange, hostname, port, ssl=ssl.create_default_context() if https else None),
                         max(0.0, end - loop.time()))
                 except asyncio.TimeoutError:
                     raise TimeoutError(f"no connection within {timeout:g} s") from None
@@ -329,6 +326,16 @@ class LoopConnections:
                 for conn in conns:
                     conn.close()
                 conns.clear()
+
+
+@functools.lru_cache(maxsize=64)
+def _origin(url: str) -> tuple[tuple[str, str, int], str, str]:
+    """(scheme, host name, port), the Host header and the request target of ``url``: parsed once
+    per URL, not per request (``SplitResult.port`` parses the netloc at each read)."""
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
+    return (parts.scheme, parts.hostname, port), host, (parts.path or "/") + ("?" + parts.query if parts.query else "")
 
 
 def _expire(conn: _Exchange, waiter: asyncio.Future, timeout: float) -> None:

@@ -132,10 +132,11 @@ def form_body(pairs: list[tuple[str, str]]) -> bytes:
 def _form(text: str) -> str:
     if not text.isascii():
         return urllib.parse.quote_plus(text)
-    for char, escaped in _FORM:
-        if char in text:
-            text = text.replace(char, escaped)
-    return text if text.isprintable() else urllib.parse.quote_plus(urllib.parse.unquote_plus(text))
+    escaped = text
+    for char, escape in _FORM:
+        if char in escaped:
+            escaped = escaped.replace(char, escape)
+    return escaped if escaped.isprintable() else urllib.parse.quote_plus(text)
 
 
 def _term(t: ox.NamedNode | ox.Literal) -> str:
@@ -345,14 +346,16 @@ class RemoteExecutor:
         self._lock = threading.Lock()
         self._threads: ThreadPoolExecutor | None = None  # for requests awaited on an event loop
         self.timeouts = 0
-        # query texts the policy passed (most recent last): the verdict depends on the text alone,
-        # so a text seen before skips the sandboxed parse (the store still evaluates every query)
-        self._passed: collections.OrderedDict[str, None] = collections.OrderedDict()
+        # digests of the query texts the policy passed (most recent last): the verdict depends on
+        # the text alone, so a text seen before skips the sandboxed parse (the store still
+        # evaluates every query); digests, so the memory is bounded whatever the texts' length
+        self._passed: collections.OrderedDict[bytes, None] = collections.OrderedDict()
 
     def submit(self, job: Job, timeout: float | None = None) -> Answer:
-        if self.policy.config.policy and not self._known(job.sparql):
+        key = _text_key(job.sparql)
+        if self.policy.config.policy and not self._known(key):
             self.policy.submit(replace(job, check_only=True), timeout)
-            self._pass(job.sparql)
+            self._pass(key)
         return self._remote(job, timeout)
 
     async def run_async(self, job: Job, deadline: float | None, abandoned=None) -> Answer:
@@ -369,9 +372,10 @@ class RemoteExecutor:
         """
         import asyncio
 
-        if self.policy.config.policy and not self._known(job.sparql):
+        key = _text_key(job.sparql)
+        if self.policy.config.policy and not self._known(key):
             await self.policy.run_async(replace(job, check_only=True), deadline, abandoned)
-            self._pass(job.sparql)
+            self._pass(key)
         loop = asyncio.get_running_loop()
         if not self._sem.acquire(blocking=False):
             return await loop.run_in_executor(self._thread_pool(), self._remote, job, None)
@@ -383,19 +387,18 @@ class RemoteExecutor:
                 return await loop.run_in_executor(self._thread_pool(), self._answer, job, ask, status, body)
             return self._answer(job, ask, status, body)
 
-    def _known(self, text: str) -> bool:
-        """Whether the policy passed ``text`` before (it becomes the most recent)."""
+    def _known(self, key: bytes) -> bool:
+        """Whether the policy passed the text of ``key`` (:func:`_text_key`) before (it becomes the
+        most recent)."""
         with self._lock:
-            if text in self._passed:
-                self._passed.move_to_end(text)
+            if key in self._passed:
+                self._passed.move_to_end(key)
                 return True
         return False
 
-    def _pass(self, text: str) -> None:
-        if len(text) > _PASSED_TEXT_MAX:
-            return
+    def _pass(self, key: bytes) -> None:
         with self._lock:
-            self._passed[text] = None
+            self._passed[key] = None
             while len(self._passed) > _PASSED_MAX:
                 self._passed.popitem(last=False)
 
@@ -540,9 +543,14 @@ class _Ask:
 
 # answers larger than this are re-written in a thread, not on the event loop
 _LOOP_BYTES = 64 * 1024
-# how many query texts (each up to _PASSED_TEXT_MAX characters) the policy's verdicts are kept for
+# how many query texts the policy's verdicts are kept for
 _PASSED_MAX = 4096
-_PASSED_TEXT_MAX = 16 * 1024
+
+
+def _text_key(text: str) -> bytes:
+    """A query text's key among the policy's verdicts: a 128-bit BLAKE2b digest (1 us for a
+    1,000-character query), so no two texts share a verdict by accident."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 @dataclass(frozen=True)
