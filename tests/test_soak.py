@@ -1,7 +1,9 @@
 """Soak: mixed queries from 16 clients against a real `r2pkg serve` for a bounded time, on loopback.
 
-Zero errors and stable memory. CI runs 12 s (the whole suite stays near 10 minutes);
-`R2PKG_SOAK_SECONDS=600 pytest tests/test_soak.py -s` runs longer. The figures are printed (run with -s) and written to tests/artifacts/soak.json.
+Zero errors, every client answered, and stable memory. How many answers the server gives in that time
+is a benchmark's business (bench/), not a test's: it depends on what else the machine runs. CI runs
+12 s; `R2PKG_SOAK_SECONDS=600 pytest tests/test_soak.py -s` runs longer. The figures are printed (run
+with -s) and written to tests/artifacts/soak.json.
 """
 from __future__ import annotations
 
@@ -65,7 +67,7 @@ def test_soak(soak_server):
         c.request("GET", "/sparql?" + urllib.parse.urlencode({"query": q}))
         c.getresponse().read()
     c.close()
-    stats = {"requests": 0, "errors": 0, "by_status": {}, "uncached": 0}
+    stats = {"requests": 0, "errors": 0, "by_status": {}, "uncached": 0, "per_client": {}}
     lock = threading.Lock()
 
     def client(seed: int) -> None:
@@ -99,6 +101,7 @@ def test_soak(soak_server):
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             with lock:
                 stats["requests"] += 1
+                stats["per_client"][seed] = stats["per_client"].get(seed, 0) + 1
                 stats["uncached"] += int(0.15 <= r < 0.45)
                 stats["by_status"][status] = stats["by_status"].get(status, 0) + 1
                 if status != 200:
@@ -119,7 +122,7 @@ def test_soak(soak_server):
     stop = 0.0
     run(min(10.0, SECONDS / 4), 1000)
     warmup = dict(stats)
-    stats.update(requests=0, errors=0, by_status={}, uncached=0)
+    stats.update(requests=0, errors=0, by_status={}, uncached=0, per_client={})
     rss_start = _tree_rss_mb(pid)
     run(SECONDS, 0)
     rss_end = _tree_rss_mb(pid)
@@ -131,5 +134,8 @@ def test_soak(soak_server):
     (ARTIFACTS / "soak.json").write_text(json.dumps(report, indent=2, default=str))
     print("\nsoak:", report)
     assert stats["errors"] == 0 and stats["warmup_errors"] == 0, (stats["by_status"], stats.get("samples"))
-    assert stats["requests"] > 50 * SECONDS
+    # No client starved: each of the 16 got several answers (a server that stalls, or
+    # serves some connections and leaves others waiting, fails here whatever the machine's speed).
+    answered = [stats["per_client"].get(i, 0) for i in range(CLIENTS)]
+    assert min(answered) >= 3, answered
     assert rss_end < rss_start * 1.15 + 20, report
