@@ -35,6 +35,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from summary import paired_cell  # bench/ is the script's folder, so it is on sys.path
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 JSON_TYPES = "application/sparql-results+json"
@@ -384,25 +386,24 @@ def markdown(res: dict, machine: str) -> str:
     names = list(res["servers"])
     ox = res["servers"]["oxigraph"]
     lines = [f"# r2pkg benchmark, k={k} ({res['quads']} quads)", "", machine, "",
+             "Geomean req/s: over the queries the server answered. Ratio: the geometric mean, over the queries "
+             "both answered, of the per-query req/s ratio (bench/summary.py `paired`); a query only one of the "
+             "two answered is named beside it.", "",
              "| server | TTFA s | prepare s | RSS MB | PSS MB | PSS vs Oxigraph | geomean req/s c=4 | ratio vs Oxigraph | "
              "geomean req/s c=16 | ratio |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for n in names:
         s = res["servers"][n]
-        r4 = s["geomean_rps_c4"] / ox["geomean_rps_c4"] if ox["geomean_rps_c4"] else 0
-        r16 = s["geomean_rps_c16"] / ox["geomean_rps_c16"] if ox["geomean_rps_c16"] else 0
         pss = s["pss_after_mb"] / ox["pss_after_mb"] if ox["pss_after_mb"] else 0
         lines.append(f"| {n} | {s['time_to_first_answer_s']} | {s['prepare_s']} | {s['rss_after_mb']} | "
-                     f"{s['pss_after_mb']} | {pss:.2f}x | {s['geomean_rps_c4']} | {r4:.2f}x | {s['geomean_rps_c16']} | "
-                     f"{r16:.2f}x |")
-    vi = res["servers"].get("virtuoso")
-    if vi:
-        lines += ["", "Over Virtuoso (`serve --store`), geomean req/s as a ratio of Virtuoso direct in the same run:"]
+                     f"{s['pss_after_mb']} | {pss:.2f}x | {s['geomean_rps_c4']} | {paired_cell(res, n, 'oxigraph', 4)} | "
+                     f"{s['geomean_rps_c16']} | {paired_cell(res, n, 'oxigraph', 16)} |")
+    if "virtuoso" in res["servers"]:
+        lines += ["", "Over Virtuoso (`serve --store`), req/s as a ratio of Virtuoso direct in the same run (paired "
+                      "as above):"]
         for n in ("r2pkg[virtuoso]", "r2pkg[virtuoso]-cached"):
-            s = res["servers"][n]
-            r4 = s["geomean_rps_c4"] / vi["geomean_rps_c4"] if vi["geomean_rps_c4"] else 0
-            r16 = s["geomean_rps_c16"] / vi["geomean_rps_c16"] if vi["geomean_rps_c16"] else 0
-            lines.append(f"- {n}: {r4:.2f}x at c=4, {r16:.2f}x at c=16")
+            lines.append(f"- {n}: {paired_cell(res, n, 'virtuoso', 4)} at c=4, "
+                         f"{paired_cell(res, n, 'virtuoso', 16)} at c=16")
     for key in [key for key in res if key.startswith("default_serve")]:
         d, mode = res[key], key[len("default_serve"):] or "[memory]"
         lines += ["", f"Default `r2pkg serve` (1 server process, answer cache on), store mode {mode[1:-1]}, summed "
@@ -482,7 +483,14 @@ def main() -> None:
                          "(Debian's virtuoso-t, also measured behind r2pkg serve --store)")
     ap.add_argument("--no-default-serve", action="store_true", help="skip the memory run of the default serve")
     ap.add_argument("--out", type=Path, default=HERE / "results")
+    ap.add_argument("--rewrite", nargs="+", type=Path, metavar="RESULTS.json",
+                    help="measure nothing: rewrite the Markdown beside each results file from its JSON")
     args = ap.parse_args()
+    if args.rewrite:
+        for path in args.rewrite:
+            res = json.loads(path.read_text())
+            path.with_suffix(".md").write_text(markdown(res, res["machine"]))
+        return
     args.out.mkdir(parents=True, exist_ok=True)
     machine = (f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
                f"{platform.platform()}; load generator: wrk (-t2); date {time.strftime('%Y-%m-%d')}")
