@@ -85,10 +85,13 @@ def prepared(context: dict):
 def compact(triples: Iterable[ox.Triple], context: dict, parsed=None) -> dict:
     """The triples as a JSON-LD document compacted with ``context`` (inline ``@context``), its
     nodes in a stable order. ``parsed``: ``prepared(context)``, when the caller keeps one."""
+    from rdflib.plugins.serializers.jsonld import from_rdf
+
     g = to_rdflib(sorted_triples(canonical(triples)))
-    text = g.serialize(format="json-ld", context=parsed if parsed is not None else context["@context"],
-                       auto_compact=True)
-    doc = json.loads(text)
+    # rdflib's serializer, without its text round trip: from_rdf as Graph.serialize(format="json-ld",
+    # auto_compact=True) calls it (native JSON numbers and booleans), keys sorted as its output has them
+    doc = _keys_sorted(from_rdf(g, parsed if parsed is not None else context["@context"], None, True, False,
+                                auto_compact=True))
     if isinstance(doc, list):  # rdflib returns a bare list for an empty graph
         doc = {"@context": context["@context"], "@graph": doc}
     elif "@context" in doc:  # the context as given, not rdflib's re-reading of it
@@ -96,6 +99,14 @@ def compact(triples: Iterable[ox.Triple], context: dict, parsed=None) -> dict:
     if isinstance(doc.get("@graph"), list):
         doc["@graph"].sort(key=_node_order)
     return doc
+
+
+def _keys_sorted(value):
+    if isinstance(value, dict):
+        return {k: _keys_sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_keys_sorted(v) for v in value]
+    return value
 
 
 def _node_order(node: dict) -> tuple[str, str]:
