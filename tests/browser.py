@@ -12,6 +12,7 @@ Use::
 from __future__ import annotations
 
 import contextlib
+import urllib.request
 import os
 from pathlib import Path
 from typing import Iterator
@@ -123,3 +124,49 @@ class OfflinePage:
 
     def close(self) -> None:
         self.context.close()
+
+
+# Fixtures and helpers shared by the browser test modules that import them (test_explore_browser,
+# test_series_browser): one Chromium per module, a guarded page per test.
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+def fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.read()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium, launched by the shared helper (fails, never skips, if missing)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with launch() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser):
+    """A page whose requests may only go to loopback, recording console errors and page errors."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    outside, errors, requests = [], [], []
+
+    def guard(route):
+        url = urlsplit(route.request.url)
+        requests.append(route.request.url)
+        if url.scheme in ("http", "https") and url.hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    ctx.route("**/*", guard)
+    pg = ctx.new_page()
+    pg.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    pg.set_default_timeout(15000)
+    yield pg
+    ctx.close()
+    assert requests, "the route guard saw no requests"
+    assert not outside, f"requests left loopback: {outside}"
+    assert not errors, errors

@@ -32,6 +32,16 @@ def _canonical(g: Graph) -> set[str]:
     return {str(q) for q in ds}
 
 
+def canonical_triples(data: str | bytes, fmt: ox.RdfFormat, base: str | None = None) -> set[str]:
+    """``data`` parsed by pyoxigraph, blank nodes relabelled by RDFC-1.0, as N-Triples lines: two
+    documents hold the same graph when these sets are equal (a context given by URL is not fetched,
+    so only documents with their context inline parse)."""
+    ds = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object)
+                    for t in ox.parse(data, format=fmt, base_iri=base))
+    ds.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return {str(q) for q in ds}
+
+
 def same_graph(a: Graph, b: Graph) -> bool:
     """Equal triple sets; isomorphic (canonical blank node labels) when there are blank nodes."""
     if any(isinstance(t, BNode) for g in (a, b) for triple in g for t in triple):

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from r2pkg.export import VIEWS, export_view
+from r2pkg.export import export_view
 from r2pkg.query import run
 from test_export import COUNTS, PROLOGUE, VIEW_PARAMS, count
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import io
 import re
-import json
 from collections import Counter
 from urllib.parse import urlencode
 

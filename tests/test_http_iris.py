@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from linked_util import BROWSER
 
-from r2pkg.linked.iris import IriMap
+from r2pkg.linked.iris import IriMap, local_name
 
 # Segments as sent on the wire (percent-escapes stay escaped in the request line).
 HOSTILE = {
@@ -172,6 +172,15 @@ def test_iri_map_round_trips_percent_signs():
     href = m.local(iri)
     assert href == "/id/x%2520y/C%C3%B4te"
     assert m.iri(unquote(href)) == iri  # the server decodes the link once, and gets the IRI back
+
+
+@pytest.mark.parametrize("iri,name", [
+    ("https://w3id.org/r2pkg/ontology#State", "State"), ("https://w3id.org/r2pkg/id/state/CHL", "CHL"),
+    ("https://w3id.org/r2pkg/ontology/", "ontology"), ("https://w3id.org/r2pkg/ontology#", "ontology"),
+    ("https://w3id.org/r2pkg/id/source/a#b/c", "c"), ("urn:x", "urn:x"), ("/", "/")])
+def test_local_name_leaves_a_trailing_separator_out(iri, name):
+    """The one short name of an IRI, for the pages and for the search index's aliases alike."""
+    assert local_name(iri) == name
 
 
 # -- a real server: raw bytes on the wire ------------------------------------------------------

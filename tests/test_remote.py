@@ -7,18 +7,15 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
 from r2pkg.cli import main
 from r2pkg.remote import connect
 
+from answers import CASES, assert_answers_alike, results
 from conftest import free_port, start_oxigraph
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -61,61 +58,9 @@ def remote_app(make_app, published):
     return make_app(STORE=published + "/query")
 
 
-def _results(resp):
-    assert resp.status_code == 200, resp.data[:300]
-    ct = resp.headers["Content-Type"].split(";")[0]
-    if ct in ("text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json"):
-        fmt = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
-               "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/ld+json": ox.RdfFormat.JSON_LD}[ct]
-        return ("graph", sorted(str(q.triple) for q in ox.parse(resp.data, format=fmt,
-                                                                 base_iri="http://localhost/")))
-    if ct == "text/csv":
-        import csv
-        import io
-
-        return ("rows", list(csv.reader(io.StringIO(resp.data.decode("utf-8")))))
-    fmt = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
-           "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-           "text/tab-separated-values": ox.QueryResultsFormat.TSV}[ct]
-    parsed = ox.parse_query_results(resp.data, fmt)
-    if isinstance(parsed, ox.QueryBoolean):
-        return ("boolean", bool(parsed))
-    return ("rows", [[str(s[v]) if s[v] is not None else None for v in parsed.variables] for s in parsed])
-
-
-CASES = [
-    ("/sparql", {"query": "SELECT ?iso WHERE { ?s <https://w3id.org/r2pkg/ontology#iso3> ?iso } ORDER BY ?iso LIMIT 7"}, {}),
-    ("/sparql", {"query": "ASK { ?s <https://w3id.org/r2pkg/ontology#challenges> ?o }"}, {}),
-    ("/sparql", {"query": "CONSTRUCT WHERE { <https://w3id.org/r2pkg/id/state/CHL> ?p ?o }"}, {"Accept": "application/n-triples"}),
-    ("/sparql", {"query": "DESCRIBE <https://w3id.org/r2pkg/id/state/NLD>"}, {"Accept": "text/turtle"}),
-    ("/sparql", {"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"}, {"Accept": "application/n-triples"}),
-    ("/sparql", {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
-                 "default-graph-uri": "https://w3id.org/r2pkg/graph/dialogue-2017/stances"}, {}),
-    ("/sparql", {"query": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
-                 "named-graph-uri": "https://w3id.org/r2pkg/graph/dialogue-2017/vote"}, {}),
-    ("/sparql", {"query": "SELECT ?q WHERE { ?q a <https://schema.org/Quotation> } ORDER BY ?q", "format": "csv"}, {}),
-    ("/sparql", {"query": "SELECT ?q WHERE { ?q a <https://schema.org/Quotation> } ORDER BY ?q"},
-     {"Accept": "application/sparql-results+xml"}),
-] + [(f"/api/queries/{p.stem}", {}, {}) for p in sorted((REPO / "queries").glob("cq*.rq"))] + [
-    ("/api/queries/cq14-provenance-of-a-fact", {"subject": "https://w3id.org/r2pkg/id/state/CRI",
-                                                 "target": "https://w3id.org/r2pkg/id/mechanism/iiim"}, {}),
-]
-
-
 @pytest.mark.parametrize("path,params,headers", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_remote_answers_like_embedded(app, remote_app, path, params, headers):
     assert_answers_alike(app, remote_app, path, params, headers)
-
-
-def assert_answers_alike(app, other, path, params, headers, normalise=lambda r: r):
-    """``other`` (an app over a remote store) answers ``path`` as the embedded ``app`` does:
-    same rows (after ``normalise``, for what SPARQL leaves undefined), same Content-Type."""
-    a = app.test_client().get(path, query_string=params, headers=headers)
-    b = other.test_client().get(path, query_string=params, headers=headers)
-    ra, rb = normalise(_results(a)), normalise(_results(b))
-    assert rb == ra
-    assert ra[1], "a comparison of empty results proves nothing"
-    assert a.headers["Content-Type"] == b.headers["Content-Type"]
 
 
 def test_remote_errors_and_safety_match(remote_app, built):
@@ -161,7 +106,7 @@ def test_union_strategy_detected_and_portable_fallback(make_app, published, app)
     assert connect(published + "/query").union == "oxigraph"  # from the Server header
     portable = make_app(STORE=published + "/query", STORE_UNION="explicit")
     for path in ("/api/queries/cq06-challengers-of-r2p", "/api/queries/cq09-first-time-speakers"):
-        assert _results(portable.test_client().get(path)) == _results(app.test_client().get(path))
+        assert results(portable.test_client().get(path)) == results(app.test_client().get(path))
 
 
 def test_unknown_union_strategy_is_an_error(published):
@@ -230,7 +175,7 @@ def test_queries_over_a_remote_store_are_awaited_on_the_loop(make_app, published
     import threading
     import urllib.parse
 
-    from test_rsgi import _Proto, _scope
+    from rsgi_fakes import Proto, scope
 
     from r2pkg.web.rsgi import RsgiApp
     from r2pkg.web.state import state
@@ -242,10 +187,10 @@ def test_queries_over_a_remote_store_are_awaited_on_the_loop(make_app, published
     rsgi.call = lambda environ: (calls.append(threading.current_thread().name), real_call(environ))[1]
     queries = ["SELECT ?s WHERE { ?s a <https://w3id.org/r2pkg/ontology#State> } ORDER BY ?s LIMIT 5",
                "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"]
-    proto = _Proto()
+    proto = Proto()
 
     async def both():
-        await asyncio.gather(*(rsgi.__rsgi__(_scope("/sparql", urllib.parse.urlencode({"query": q}), headers=[
+        await asyncio.gather(*(rsgi.__rsgi__(scope("/sparql", urllib.parse.urlencode({"query": q}), headers=[
             ("accept", "application/sparql-results+json")]), proto) for q in queries))
 
     t = threading.Thread(target=asyncio.run, args=(both(),), name="loop")

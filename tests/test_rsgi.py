@@ -8,10 +8,10 @@ import re
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
-from types import SimpleNamespace
 
 import pytest
 from conftest import serve_subprocess, stop_subprocess
+from rsgi_fakes import Proto, scope
 from flask import Request
 
 from r2pkg.web.rsgi import RsgiApp
@@ -20,22 +20,9 @@ CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 CHEAP = "ASK { ?s a <https://w3id.org/r2pkg/ontology#State> }"
 
 
-class _Headers(list):
-    def items(self):
-        return list(self)
-
-    def get(self, name, default=None):
-        return next((v for k, v in self if k == name), default)
-
-
-def _scope(path="/", qs="", method="GET", headers=(), server="127.0.0.1:8000", http="1.1"):
-    return SimpleNamespace(proto="http", method=method, path=path, query_string=qs, scheme="http",
-                           server=server, client="10.1.2.3:5555", http_version=http, headers=_Headers(headers))
-
-
 def test_environ_is_pep3333():
     app = RsgiApp(lambda e, s: [], page_threads=1, query_threads=1, max_body=100)
-    env = app.environ(_scope("/a b/é", "q=%20x", "POST", [
+    env = app.environ(scope("/a b/é", "q=%20x", "POST", [
         ("host", "example.org:8000"), ("content-type", "application/sparql-query"), ("content-length", "6"),
         ("cookie", "a=1"), ("cookie", "b=2"), ("accept", "text/csv"), ("accept", "text/plain;q=0.5"),
         ("x-forwarded-for", "1.1.1.1")], server="[::1]:8000", http="2"), b"ASK {}")
@@ -50,7 +37,7 @@ def test_environ_is_pep3333():
     assert req.path == "/a b/é" and req.args["q"] == " x" and req.get_data() == b"ASK {}"
     assert req.host == "example.org:8000" and req.cookies.to_dict() == {"a": "1", "b": "2"}
     # a chunked body (no Content-Length) is announced with the length that was read
-    chunked = app.environ(_scope("/sparql", method="POST", headers=[("content-type", "text/plain")]), b"x" * 7)
+    chunked = app.environ(scope("/sparql", method="POST", headers=[("content-type", "text/plain")]), b"x" * 7)
     assert chunked["CONTENT_LENGTH"] == "7"
 
 
@@ -212,16 +199,6 @@ def test_abandoned_requests_stop_waiting_for_a_worker(res, built):
         stop_subprocess(proc)
 
 
-class _Proto:
-    """The part of Granian's RSGI protocol object a GET uses: the reply."""
-
-    def __init__(self):
-        self.replies = []
-
-    def response_bytes(self, status, headers, body):
-        self.replies.append((status, dict(headers), body))
-
-
 def test_a_query_request_runs_once_while_the_loop_awaits_its_worker(make_app):
     """An uncached query goes through the app once: its greenlet is suspended while the loop
     awaits the worker's answer, and resumed with it (no second pass over the request); a query that
@@ -236,12 +213,12 @@ def test_a_query_request_runs_once_while_the_loop_awaits_its_worker(make_app):
     rsgi.executor = state(app).executor
     calls, real_call = [], rsgi.call
     rsgi.call = lambda environ: (calls.append(environ["QUERY_STRING"]), real_call(environ))[1]
-    proto = _Proto()
+    proto = Proto()
     queries = [CHEAP + " # once", "SELECT (STRLEN(?x) AS ?n) WHERE { VALUES ?x { 'abc' } }",
                CROSS_JOIN + " # killed by its timeout"]
 
     async def three_at_once():  # each suspended in turn: the loop interleaves them
-        await asyncio.gather(*(rsgi.__rsgi__(_scope("/sparql", urllib.parse.urlencode({"query": q}),
+        await asyncio.gather(*(rsgi.__rsgi__(scope("/sparql", urllib.parse.urlencode({"query": q}),
                                                      headers=[("accept", "application/sparql-results+json")]),
                                               proto) for q in queries))
 

@@ -53,7 +53,7 @@ def event_of(meeting_id: str) -> str:
 def test_table_is_the_verified_copy():
     digest = hashlib.sha256(TABLE.read_bytes()).hexdigest()
     readme = (REPO / "data" / "reference" / "README.md").read_text(encoding="utf-8")
-    assert f"series.csv`: copied from" in readme and digest in readme
+    assert "series.csv`: copied from" in readme and digest in readme
     rs = rows()
     assert len(rs) == 364
     assert {r["verified"] for r in rs} == {"yes", "no"}

@@ -6,11 +6,19 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
-from test_explore_browser import ARTIFACTS, browser, fetch, page  # noqa: F401 (fixtures)
-from test_series import rows
+from browser import ARTIFACTS, browser, fetch, page  # noqa: F401 (fixtures)
 
 import pytest
+
+TABLE = Path(__file__).resolve().parents[1] / "data" / "reference" / "series.csv"
+
+
+def rows() -> list[dict[str, str]]:
+    with TABLE.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

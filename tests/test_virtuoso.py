@@ -18,8 +18,8 @@ from r2pkg.cli import main
 from r2pkg.errors import QueryTimeout
 from r2pkg.remote import _http, connect
 
+from answers import CASES, assert_answers_alike, results
 from conftest import VIRTUOSO_BOOLEAN_BUG, VIRTUOSO_BOOLEAN_QUERIES, free_port, serve_subprocess, stop_subprocess
-from test_remote import CASES, _results, assert_answers_alike
 from virtuoso_server import PASSWORD, USER, start_virtuoso, virtuoso_bin
 
 pytestmark = [pytest.mark.slow, pytest.mark.virtuoso,
@@ -175,5 +175,5 @@ def test_explicit_union_strategy_answers_the_same(make_app, published, app):
     explicit = make_app(STORE=published.sparql, STORE_UNION="explicit").test_client()
     for q in ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
               "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"):
-        want = _results(app.test_client().get("/sparql", query_string={"query": q}))
-        assert _results(explicit.get("/sparql", query_string={"query": q})) == want and want[1]
+        want = results(app.test_client().get("/sparql", query_string={"query": q}))
+        assert results(explicit.get("/sparql", query_string={"query": q})) == want and want[1]

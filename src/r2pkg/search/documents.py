@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from ..linked.iris import local_name
 from ..namespaces import BASE
 
 _R2P = BASE + "ontology#"
@@ -92,10 +93,6 @@ def kind_of(types: set[str]) -> str:
     return OTHER
 
 
-def _local_name(iri: str) -> str:
-    return iri.rsplit("#", 1)[-1] if "#" in iri else iri.rstrip("/").rsplit("/", 1)[-1]
-
-
 def documents(store: ox.Store) -> list[Document]:
     """Every document of the union default graph of ``store``, ordered by IRI."""
     from ..query import run
@@ -114,8 +111,8 @@ def documents(store: ox.Store) -> list[Document]:
         kind = kind_of(set(val("types").split()))
         alt = [a for a in val("alt").split("\n") if a]
         if kind in ("class", "property"):
-            alt.append(_local_name(iri))
-        label = val("label") or val("text")[:80] or _local_name(iri)
+            alt.append(local_name(iri))
+        label = val("label") or val("text")[:80] or local_name(iri)
         ev = val("evidence")
         year = val("year")
         out.append(Document(iri, kind, label, "\n".join(sorted(set(alt) - {label})), val("text"),
