@@ -335,11 +335,27 @@ def diff(a, b) -> str:
 
 CORPUS = MATRIX_QUERIES + NAMED_QUERIES
 IDS = [p.stem for p in CORPUS]
-# rdflib 7.6, a pure-Python engine, is the third engine for the matrix queries (one SPARQL feature
-# each, small answers): on the named and view queries it takes from seconds to minutes, and Jena and
-# Comunica compare those. A fixed list, so what is compared does not depend on the machine's load.
-RDFLIB_CORPUS = MATRIX_QUERIES
+# rdflib 7.6, a pure-Python engine, is the third engine: it answers the matrix queries and the
+# shipped queries row for row, except these, on which it takes from 3 s to minutes on this machine
+# (Jena and Comunica compare them). A fixed list, so what is compared does not depend on the
+# machine's load (a time limit used to skip whichever ran long).
+RDFLIB_SLOW = {"cq04-claimed-versus-named-supporters", "cq05-veto-restraint-backers", "cq14-provenance-of-a-fact",
+               "cq32-provenance-per-fact", "chart-claimed-vs-named", "chart-participation-by-meeting", "delegation",
+               "membership", "series", "series-figures", "support"}
+RDFLIB_CORPUS = [p for p in CORPUS if p.stem not in RDFLIB_SLOW]
+RDFLIB_BUGS = {"full": "rdflib 7.6 raises TypeError ('<' between None and None) ordering rows with unbound values"}
 RDFLIB_SECONDS = 60  # a hang guard, not a skip: past it the test fails
+
+
+def test_rdflib_leaves_out_only_shipped_queries_it_cannot_answer_quickly():
+    assert RDFLIB_SLOW <= {p.stem for p in NAMED_QUERIES}
+    assert all(p in RDFLIB_CORPUS for p in MATRIX_QUERIES) and len(RDFLIB_CORPUS) == len(CORPUS) - len(RDFLIB_SLOW)
+
+
+def _rdflib_param(p: Path):
+    if p.stem in RDFLIB_BUGS:
+        return pytest.param(p, id=p.stem, marks=pytest.mark.xfail(reason=RDFLIB_BUGS[p.stem], strict=True))
+    return pytest.param(p, id=p.stem)
 
 
 # Comunica 5.4 querying the endpoint as a SPARQL source: open, see tests/clients/README.md
@@ -376,7 +392,7 @@ def _rdflib_with_time_limit(ds, text: str, seconds: int):
         signal.signal(signal.SIGALRM, old)
 
 
-@pytest.mark.parametrize("path", RDFLIB_CORPUS, ids=[p.stem for p in RDFLIB_CORPUS])
+@pytest.mark.parametrize("path", [_rdflib_param(p) for p in RDFLIB_CORPUS])
 def test_rdflib_gives_the_same_answer(endpoint, rdflib_ds, path):
     text = path.read_text(encoding="utf-8")
     ours = run_endpoint(endpoint, text)
