@@ -295,7 +295,13 @@ def configured_server(res, built):
 
 STORE_MODE_SUITES = ["tests/test_http_formats.py", "tests/test_http_api.py", "tests/test_http_safety.py",
                      "tests/test_hardening.py", "tests/test_fastpath.py"]
-STORE_MODES = ("remote", "virtuoso")
+# mode -> the child's environment: over a real Oxigraph server, over Virtuoso, and the embedded
+# store in its disk mode (the build's on-disk store, opened read-only by each query worker)
+STORE_MODES = {"remote": {"R2PKG_TEST_STORE": "remote"}, "virtuoso": {"R2PKG_TEST_STORE": "virtuoso"},
+               "disk": {"R2PKG_TEST_STORE_MODE": "disk"}}
+# what each mode's child skips: over a remote store, the one test of the embedded store's workers
+REMOTE_SKIP = "checks the embedded store's worker processes; remote-store timeouts are in test_remote.py"
+STORE_MODE_SKIPS = {"remote": [REMOTE_SKIP], "virtuoso": [REMOTE_SKIP], "disk": []}
 
 
 @pytest.fixture(scope="session")
@@ -311,12 +317,13 @@ def store_mode_suites(request, res, built):
     from virtuoso_server import virtuoso_bin
 
     # a child is a session of its own, not one more worker of this run's pytest-xdist
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")},
+    env = {**{k: v for k, v in os.environ.items()
+              if not k.startswith("PYTEST_XDIST_") and k not in ("R2PKG_TEST_STORE", "R2PKG_TEST_STORE_MODE")},
            SHARED_BUILD: str(res.build_dir)}
     procs = {mode: subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rsx",
-                                     *STORE_MODE_SUITES], cwd=REPO, env={**env, "R2PKG_TEST_STORE": mode},
+                                     *STORE_MODE_SUITES], cwd=REPO, env={**env, **mode_env},
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-             for mode in STORE_MODES  # the modes whose test is in this session (and can run here)
+             for mode, mode_env in STORE_MODES.items()  # the modes whose test is in this session (and can run here)
              if any(f"suites_pass_in_{mode}" in item.name for item in request.session.items)
              and (mode != "virtuoso" or virtuoso_bin() is not None)}
     outputs: dict[str, tuple[int, str]] = {}
@@ -332,9 +339,7 @@ def store_mode_suites(request, res, built):
         assert passed >= 150 and not re.search(r"\d+ (failed|errors?)\b", summary), summary
         skipped = re.findall(r"SKIPPED \[\d+\] (\S+): (.*)", out)
         xfailed = re.findall(r"XFAIL (\S+) - (.*)", out)
-        # the one test of the embedded store's own worker processes is skipped, and says so
-        assert [why for _, why in skipped] == [
-            "checks the embedded store's worker processes; remote-store timeouts are in test_remote.py"], skipped
+        assert [why for _, why in skipped] == STORE_MODE_SKIPS[mode], skipped
         return summary, skipped, xfailed
 
     yield result

@@ -13,6 +13,8 @@ import pytest
 from canary import Canary
 from conftest import virtuoso_xfail
 
+from r2pkg.store import DiskDataset
+
 PROLOGUE = ("PREFIX r2p: <https://w3id.org/r2pkg/ontology#>\n"
             "PREFIX state: <https://w3id.org/r2pkg/id/state/>\n")
 ISO_ALL = PROLOGUE + "SELECT ?iso WHERE { ?s r2p:iso3 ?iso } ORDER BY ?iso"
@@ -144,6 +146,8 @@ def assert_unchanged(app, dataset, before: int) -> None:
         from r2pkg.remote import connect
 
         assert len(connect(st.settings["STORE"])) == before
+    elif isinstance(dataset, DiskDataset):  # disk mode: the on-disk store the workers open still holds them
+        assert len(dataset.worker_store()()) == before
     else:
         assert st.executor.store is dataset.store
 

@@ -1,8 +1,9 @@
-"""The HTTP suites (conftest.STORE_MODE_SUITES) run again over each remote store, in child pytest
+"""The HTTP suites (conftest.STORE_MODE_SUITES) run again over each other store, in child pytest
 sessions that start together and reuse this session's build (``store_mode_suites``): over a real
-Oxigraph server (`R2PKG_TEST_STORE=remote`) and over Debian's Virtuoso (`R2PKG_TEST_STORE=virtuoso`).
-Both are in this one module so that pytest-xdist (``--dist loadfile``, set in pyproject.toml) gives
-them to one worker, which starts the two children once."""
+Oxigraph server (`R2PKG_TEST_STORE=remote`), over Debian's Virtuoso (`R2PKG_TEST_STORE=virtuoso`)
+and over the embedded store in its disk mode (`R2PKG_TEST_STORE_MODE=disk`). All are in this one
+module so that pytest-xdist (``--dist loadfile``, set in pyproject.toml) gives them to one worker,
+which starts the children once."""
 from __future__ import annotations
 
 import pytest
@@ -18,6 +19,13 @@ def test_http_suites_pass_in_remote_store_mode(store_mode_suites):
     real Oxigraph server holding the published build: `R2PKG_TEST_STORE=remote`."""
     _, _, xfailed = store_mode_suites("remote")
     assert xfailed == []
+
+
+def test_http_suites_pass_in_disk_store_mode(store_mode_suites):
+    """The same HTTP test suites with every app serving the build's on-disk store, which each query
+    worker opens read-only (`R2PKG_TEST_STORE_MODE=disk`, `serve --store-mode disk`)."""
+    _, skipped, xfailed = store_mode_suites("disk")
+    assert skipped == [] and xfailed == []
 
 
 # Virtuoso 7.2's known bugs: the only failures over it, each a strict xfail in the child session
