@@ -89,6 +89,24 @@ def virtuoso(runs: list[dict]) -> list[str]:
     return out
 
 
+def load_loop_client(folder: Path) -> list[dict]:
+    """The over-Virtuoso runs made since the store's answer is awaited on the event loop
+    (``virtuoso/k<k>-loop-client.json``: `bench/run.py --peers virtuoso --no-default-serve`)."""
+    runs = [json.loads(p.read_text()) for p in (folder / "virtuoso").glob("k*-loop-client.json")]
+    return sorted(runs, key=lambda r: r["k"])
+
+
+def virtuoso_loop_client(runs: list[dict]) -> list[str]:
+    out = ["| k | date | over Virtuoso, uncached, vs Virtuoso direct c=4 / c=16 | "
+           "over Virtuoso, repeated GETs, vs Virtuoso direct c=4 / c=16 |", "|---|---|---|---|"]
+    for r in runs:
+        date = r.get("machine", "").rsplit("date ", 1)[-1]
+        cells = [" / ".join(paired_cell(r, name, "virtuoso", c) for c in (4, 16))
+                 for name in ("r2pkg[virtuoso]", "r2pkg[virtuoso]-cached")]
+        out.append(f"| {r['k']} | {date} | " + " | ".join(cells) + " |")
+    return out
+
+
 def cpu(runs: list[dict]) -> list[str]:
     """Geometric mean over the throughput queries of the CPU each request costs at c=4 (µs), by role;
     against Oxigraph over the queries both were measured on (a reading that lost a worker's CPU, from
@@ -158,6 +176,11 @@ def main() -> None:
     print("\n".join(targets(runs)))
     print("\nAgainst Virtuoso 7.2 (Debian), and r2pkg's front end over it (`serve --store`), same runs.\n")
     print("\n".join(virtuoso(runs)))
+    loop = load_loop_client(folder)
+    if loop:
+        print("\nOver Virtuoso since the store's answer is awaited on the event loop (later runs, each with its "
+              "own Virtuoso direct: `results/virtuoso/k*-loop-client.md`).\n")
+        print("\n".join(virtuoso_loop_client(loop)))
     print("\nWhere the time goes: CPU per request at c=4, geometric mean over the throughput queries, summed "
           "over each server's process tree while wrk ran (front = the processes at the server's priority; "
           "r2pkg's query workers run niced). Over Virtuoso, r2pkg's figure leaves out Virtuoso's own CPU.\n")
