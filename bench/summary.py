@@ -44,8 +44,8 @@ def paired(run: dict, a: str, b: str, c: int) -> tuple[float | None, list[str], 
 
 
 def paired_cell(run: dict, a: str, b: str, c: int) -> str:
-    """``paired`` as text: "0.46x", or "0.46x (b5, b8: 0 req/s)" when ``a`` answered some queries not at
-    all that ``b`` answered (and "(... only)" for the reverse)."""
+    """``paired`` as text: "0.46x", or "0.46x (b5, b8: 0 req/s)" when ``a`` did not answer queries that
+    ``b`` answered (and "0.46x (b4: <b> 0 req/s)" for the reverse)."""
     ratio, only_b, only_a = paired(run, a, b, c)
     text = f"{ratio:.2f}x" if ratio is not None else "-"
     notes = [f"{', '.join(only_b)}: 0 req/s"] if only_b else []

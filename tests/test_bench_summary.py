@@ -2,6 +2,8 @@
 the published summary is what the script makes of the published JSON (no number typed in)."""
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -40,3 +42,28 @@ def test_the_published_summary_is_the_scripts_output():
     out = subprocess.run([sys.executable, str(REPO / "bench" / "summary.py")], capture_output=True, text=True,
                          check=True).stdout
     assert out == (REPO / "bench" / "results" / "summary.md").read_text(encoding="utf-8")
+
+
+RESULTS = sorted(p for p in (REPO / "bench" / "results").rglob("*.json")
+                 if p.with_suffix(".md").is_file() and "before-sandbox" not in p.parts
+                 and not p.name.startswith(("flood", "k1-sandboxed")))
+
+
+def test_every_results_file_is_its_jsons_markdown():
+    """What `bench/run.py --rewrite` writes (every results file here was rewritten so)."""
+    from run import markdown
+
+    assert len(RESULTS) >= 9
+    for path in RESULTS:
+        res = json.loads(path.read_text(encoding="utf-8"))
+        assert markdown(res, res["machine"]) == path.with_suffix(".md").read_text(encoding="utf-8"), path
+
+
+def test_rewrite_remakes_the_markdown_from_the_json(tmp_path):
+    src = REPO / "bench" / "results" / "virtuoso" / "k100-loop-client.json"
+    shutil.copy(src, tmp_path / src.name)
+    subprocess.run([sys.executable, str(REPO / "bench" / "run.py"), "--rewrite", str(tmp_path / src.name)],
+                   check=True, capture_output=True)
+    assert (tmp_path / "k100-loop-client.md").read_text(encoding="utf-8") == src.with_suffix(".md").read_text(
+        encoding="utf-8")
+    assert "0.46x (b5-three-hop, b8-regex: 0 req/s) at c=16" in (tmp_path / "k100-loop-client.md").read_text()

@@ -16,6 +16,7 @@ True
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -80,18 +81,9 @@ def expand(name: str) -> str | None:
 
 
 def local_name(iri: str) -> str:
-    """The part after the last ``#`` or ``/``, a trailing one left out (the pages' short names and the
-    search index's aliases both use it).
-
-    >>> [local_name(i) for i in ("https://w3id.org/r2pkg/ontology#State", "https://w3id.org/r2pkg/id/state/CHL",
-    ...                          "https://w3id.org/r2pkg/ontology/", "https://w3id.org/r2pkg/ontology#", "urn:x")]
-    ['State', 'CHL', 'ontology', 'ontology', 'urn:x']
-    """
-    stem = iri.rstrip("/#")
-    for sep in ("#", "/"):
-        if sep in stem:
-            stem = stem.rsplit(sep, 1)[1] or stem
-    return stem or iri
+    """The part after the last ``#`` or ``/``, a trailing one left out (``…/ontology/`` and
+    ``…/ontology#`` give ``ontology``); the pages' short names and the search index's aliases."""
+    return re.split(r"[#/]", iri.rstrip("/#"))[-1] or iri
 
 
 def fallback_label(iri: str) -> str:

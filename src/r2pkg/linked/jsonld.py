@@ -12,6 +12,7 @@ from typing import Iterable
 
 import pyoxigraph as ox
 from rdflib import Graph
+from rdflib.plugins.serializers.jsonld import from_rdf
 from rdflib.namespace import OWL, RDF
 
 from ..namespaces import DCTERMS, PREFIXES, R2P, RDFS, SKOS
@@ -85,13 +86,12 @@ def prepared(context: dict):
 def compact(triples: Iterable[ox.Triple], context: dict, parsed=None) -> dict:
     """The triples as a JSON-LD document compacted with ``context`` (inline ``@context``), its
     nodes in a stable order. ``parsed``: ``prepared(context)``, when the caller keeps one."""
-    from rdflib.plugins.serializers.jsonld import from_rdf
-
     g = to_rdflib(sorted_triples(canonical(triples)))
-    # rdflib's serializer, without its text round trip: from_rdf as Graph.serialize(format="json-ld",
-    # auto_compact=True) calls it (native JSON numbers and booleans), keys sorted as its output has them
-    doc = _keys_sorted(from_rdf(g, parsed if parsed is not None else context["@context"], None, True, False,
-                                auto_compact=True))
+    # what Graph.serialize(format="json-ld", auto_compact=True) builds, without its text round trip:
+    # it calls from_rdf with native JSON numbers and booleans (its use_native_types is the truthy
+    # tuple (False,)) and writes the keys sorted
+    doc = _keys_sorted(from_rdf(g, parsed if parsed is not None else context["@context"], base=None,
+                                use_native_types=True, use_rdf_type=False, auto_compact=True))
     if isinstance(doc, list):  # rdflib returns a bare list for an empty graph
         doc = {"@context": context["@context"], "@graph": doc}
     elif "@context" in doc:  # the context as given, not rdflib's re-reading of it
@@ -102,6 +102,7 @@ def compact(triples: Iterable[ox.Triple], context: dict, parsed=None) -> dict:
 
 
 def _keys_sorted(value):
+    """``value`` with the keys of every object in sorted order (as ``json.dumps(sort_keys=True)``)."""
     if isinstance(value, dict):
         return {k: _keys_sorted(value[k]) for k in sorted(value)}
     if isinstance(value, list):
